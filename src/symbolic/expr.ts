@@ -155,6 +155,9 @@ export function pow(base: Expr, exp: Expr): Expr {
     }
   }
   if (base.kind === 'num' && (base.p === 1 && base.q === 1)) return ONE;
+  if (base.kind === 'mul' && exp.kind === 'num' && exp.q === 1 && isExactInt(exp.p)) {
+    return mul(...base.factors.map((f) => pow(f, exp)));
+  }
   if (base.kind === 'pow' && exp.kind === 'num' && exp.q === 1 && isExactInt(exp.p)
       && base.exp.kind === 'num' && base.exp.q === 1 && isExactInt(base.exp.p)) {
     return pow(base.base, rat(base.exp.p * exp.p));

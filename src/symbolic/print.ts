@@ -1,0 +1,99 @@
+// Prints an Expr in the input grammar, so that parse(print(e)) gives e back.
+
+import { type Expr, type Num, isExact, numValue } from './expr.ts';
+
+const PREC = { add: 1, mul: 2, neg: 3, pow: 4, atom: 5 } as const;
+
+export function formatNumber(n: Num): string {
+  if (isExact(n)) return n.q === 1 ? String(n.p) : `${n.p}/${n.q}`;
+  return floatString(numValue(n));
+}
+
+function floatString(x: number): string {
+  const s = String(x);
+  return s.includes('e') || s.includes('.') ? s : `${s}.0`;
+}
+
+/** A term's sign and magnitude, so a sum prints `a - b` rather than `a + -1*b`. */
+function splitSign(e: Expr): { negative: boolean; magnitude: Expr } {
+  if (e.kind === 'num' && e.p < 0) return { negative: true, magnitude: { ...e, p: -e.p } };
+  if (e.kind === 'mul' && e.factors[0].kind === 'num' && e.factors[0].p < 0) {
+    const c = e.factors[0];
+    const rest = e.factors.slice(1);
+    const mag: Expr[] = c.p === -1 && c.q === 1 ? rest : [{ ...c, p: -c.p }, ...rest];
+    return { negative: true, magnitude: mag.length === 1 ? mag[0] : { kind: 'mul', factors: mag } };
+  }
+  return { negative: false, magnitude: e };
+}
+
+function isReciprocal(e: Expr): boolean {
+  return e.kind === 'pow' && e.exp.kind === 'num' && e.exp.p < 0;
+}
+
+function reciprocalOf(e: Expr): Expr {
+  const p = e as Extract<Expr, { kind: 'pow' }>;
+  const k = p.exp as Num;
+  return k.p === -1 && k.q === 1 ? p.base : { kind: 'pow', base: p.base, exp: { ...k, p: -k.p } };
+}
+
+function render(e: Expr): { s: string; prec: number } {
+  switch (e.kind) {
+    case 'num': {
+      const s = formatNumber(e);
+      if (e.p < 0) return { s, prec: PREC.neg };
+      return { s, prec: isExact(e) && e.q !== 1 ? PREC.mul : PREC.atom };
+    }
+    case 'sym': return { s: e.name, prec: PREC.atom };
+    case 'const': return { s: e.name, prec: PREC.atom };
+    case 'call': return { s: `${e.fn}(${e.args.map((a) => render(a).s).join(',')})`, prec: PREC.atom };
+    case 'add': {
+      let s = '';
+      e.terms.forEach((t, i) => {
+        const { negative, magnitude } = splitSign(t);
+        const r = render(magnitude);
+        const body = r.prec <= PREC.add ? `(${r.s})` : r.s;
+        if (i === 0) s = negative ? `-${body}` : body;
+        else s += negative ? `-${body}` : `+${body}`;
+      });
+      return { s, prec: PREC.add };
+    }
+    case 'mul': {
+      const { negative, magnitude } = splitSign(e);
+      if (negative) {
+        const r = render(magnitude);
+        return { s: `-${r.prec <= PREC.add ? `(${r.s})` : r.s}`, prec: PREC.neg };
+      }
+      const factors = magnitude.kind === 'mul' ? magnitude.factors : [magnitude];
+      const numer: Expr[] = factors.filter((f) => !isReciprocal(f));
+      const denom: Expr[] = factors.filter(isReciprocal).map(reciprocalOf);
+      const c = numer[0];
+      if (c && c.kind === 'num' && isExact(c) && c.q !== 1 && numer.length > 1) {
+        numer.shift();
+        if (c.p !== 1) numer.unshift({ kind: 'num', p: c.p, q: 1 });
+        denom.unshift({ kind: 'num', p: c.q, q: 1 });
+      }
+      const side = (fs: readonly Expr[], isDenominator: boolean) => {
+        if (fs.length === 0) return '1';
+        const parts = fs.map((f) => {
+          const r = render(f);
+          return r.prec <= PREC.mul ? `(${r.s})` : r.s;
+        });
+        const joined = parts.join('*');
+        return isDenominator && fs.length > 1 ? `(${joined})` : joined;
+      };
+      if (denom.length === 0) return { s: side(numer, false), prec: PREC.mul };
+      return { s: `${side(numer, false)}/${side(denom, true)}`, prec: PREC.mul };
+    }
+    case 'pow': {
+      const b = render(e.base), x = render(e.exp);
+      const base = b.prec <= PREC.pow ? `(${b.s})` : b.s;
+      const exp = x.prec < PREC.pow || e.exp.kind === 'num' && (e.exp.p < 0 || e.exp.q !== 1) ? `(${x.s})` : x.s;
+      return { s: `${base}^${exp}`, prec: PREC.pow };
+    }
+  }
+}
+
+/** The expression as a string in the input grammar. */
+export function print(e: Expr): string {
+  return render(e).s;
+}
