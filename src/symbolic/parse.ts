@@ -221,3 +221,66 @@ export function checkSymbolName(name: string): void {
   if (isFnName(name) || name in CONSTANTS) throw new ParseError(`'${name}' is a function or constant name`, name, 0);
   if (isReservedName(name)) throw new ParseError(`name '${name}' is reserved and cannot be a symbol`, name, 0);
 }
+
+/**
+ * A matrix of expressions written as nested brackets, e.g. `[[q1,c],[c,q2]]`
+ * (a flat `[a,b]` is a 1×n row). Errors give the position in the whole string.
+ */
+export function parseMatrix(src: string, opts: ParseOptions = {}): Expr[][] {
+  const rows: Expr[][] = [];
+  let i = 0;
+  const skip = () => { while (src[i] === ' ' || src[i] === '\t' || src[i] === '\n') i++; };
+  const want = (c: string, what: string) => {
+    skip();
+    if (src[i] !== c) {
+      throw new ParseError(`expected '${c}' ${what}, found ${i < src.length ? `'${src[i]}'` : 'end of input'}`, src, i);
+    }
+    i++;
+  };
+  const entry = (): Expr => {
+    skip();
+    const start = i;
+    let depth = 0;
+    while (i < src.length) {
+      const c = src[i];
+      if (c === '(') depth++;
+      else if (c === ')') depth--;
+      else if (depth === 0 && (c === ',' || c === ']' || c === '[')) break;
+      i++;
+    }
+    const text = src.slice(start, i);
+    if (text.trim() === '') throw new ParseError('empty matrix entry', src, start);
+    try {
+      return parse(text, opts);
+    } catch (err) {
+      if (err instanceof ParseError) throw new ParseError(err.reason, src, start + err.position);
+      throw err;
+    }
+  };
+  const row = (): Expr[] => {
+    want('[', 'to open a row');
+    const r = [entry()];
+    skip();
+    while (src[i] === ',') { i++; r.push(entry()); skip(); }
+    want(']', 'to close the row');
+    return r;
+  };
+  want('[', 'to open the matrix');
+  skip();
+  if (src[i] === '[') {
+    rows.push(row());
+    skip();
+    while (src[i] === ',') { i++; rows.push(row()); skip(); }
+    want(']', 'to close the matrix');
+  } else {
+    i--;
+    rows.push(row());
+  }
+  skip();
+  if (i < src.length) throw new ParseError(`unexpected '${src[i]}' after the matrix`, src, i);
+  const width = rows[0].length;
+  rows.forEach((r, k) => {
+    if (r.length !== width) throw new ParseError(`row ${k + 1} has ${r.length} entries, row 1 has ${width}`, src, 0);
+  });
+  return rows;
+}
