@@ -1,0 +1,324 @@
+// Seeded, splittable random numbers in f64.
+//
+// Generator: xoshiro128** (Blackman & Vigna), 128-bit state, 32-bit outputs,
+// written with Math.imul so that V8 keeps everything in 32-bit registers.
+// Seeding and splitting: a port of NumPy's SeedSequence hash (32-bit words), so a
+// child stream depends only on the seed and its spawn path, never on how many
+// numbers the parent has drawn. Normals: the 256-layer ziggurat of Marsaglia &
+// Tsang with Doornik's fix (layer index and abscissa from independent bits),
+// laid out as in NumPy: 8 bits layer, 1 bit sign, 52 bits abscissa.
+
+const TWO_POW_32 = 4294967296;
+const TWO_POW_M32 = 1 / TWO_POW_32;
+const TWO_POW_M53 = 1 / 9007199254740992;
+
+// ---------------------------------------------------------------- SeedSequence
+
+const INIT_A = 0x43b0d7e5;
+const MULT_A = 0x931e8875;
+const INIT_B = 0x8b51f9dd;
+const MULT_B = 0x58f38ded;
+const MIX_MULT_L = 0xca01f9dd;
+const MIX_MULT_R = 0x4973f715;
+const POOL_SIZE = 4;
+
+/** Splits a non-negative integer seed into little-endian 32-bit words. */
+function seedWords(seed: number | bigint): number[] {
+  let s: bigint;
+  if (typeof seed === 'bigint') s = seed;
+  else {
+    if (!Number.isSafeInteger(seed)) {
+      throw new RangeError(`Rng seed must be a safe integer or a bigint, got ${seed}`);
+    }
+    s = BigInt(seed);
+  }
+  if (s < 0n) throw new RangeError(`Rng seed must be non-negative, got ${s}`);
+  const words: number[] = [];
+  do {
+    words.push(Number(s & 0xffffffffn));
+    s >>= 32n;
+  } while (s > 0n);
+  return words;
+}
+
+/** NumPy SeedSequence: entropy words (+ spawn key) → `nWords` well-mixed state words. */
+function seedSequenceState(entropy: number[], spawnKey: number[], nWords: number): Uint32Array {
+  const words = entropy.slice();
+  if (spawnKey.length > 0) {
+    while (words.length < POOL_SIZE) words.push(0);
+    words.push(...spawnKey);
+  }
+  let hashConst = INIT_A;
+  const hashmix = (value: number): number => {
+    value = (value ^ hashConst) >>> 0;
+    hashConst = Math.imul(hashConst, MULT_A) >>> 0;
+    value = Math.imul(value, hashConst) >>> 0;
+    return (value ^ (value >>> 16)) >>> 0;
+  };
+  const mix = (x: number, y: number): number => {
+    const r = (Math.imul(MIX_MULT_L, x) - Math.imul(MIX_MULT_R, y)) >>> 0;
+    return (r ^ (r >>> 16)) >>> 0;
+  };
+  const pool = new Uint32Array(POOL_SIZE);
+  for (let i = 0; i < POOL_SIZE; i++) pool[i] = hashmix(i < words.length ? words[i] : 0);
+  for (let src = 0; src < POOL_SIZE; src++) {
+    for (let dst = 0; dst < POOL_SIZE; dst++) {
+      if (src !== dst) pool[dst] = mix(pool[dst], hashmix(pool[src]));
+    }
+  }
+  for (let src = POOL_SIZE; src < words.length; src++) {
+    for (let dst = 0; dst < POOL_SIZE; dst++) pool[dst] = mix(pool[dst], hashmix(words[src]));
+  }
+  const state = new Uint32Array(nWords);
+  let hc = INIT_B;
+  for (let i = 0; i < nWords; i++) {
+    let v = (pool[i % POOL_SIZE] ^ hc) >>> 0;
+    hc = Math.imul(hc, MULT_B) >>> 0;
+    v = Math.imul(v, hc) >>> 0;
+    state[i] = (v ^ (v >>> 16)) >>> 0;
+  }
+  return state;
+}
+
+/** Exposed for tests: the 32-bit words NumPy's `SeedSequence(seed, spawn_key).generate_state(n)` gives. */
+export function seedSequenceWords(seed: number | bigint, spawnKey: number[] = [], nWords = 4): Uint32Array {
+  return seedSequenceState(seedWords(seed), spawnKey, nWords);
+}
+
+// ---------------------------------------------------------------- ziggurat tables
+
+/** Right edge of the base layer of the 256-layer normal ziggurat. */
+export const ZIGGURAT_R = 3.6541528853610088;
+const ZIGGURAT_INV_R = 1 / ZIGGURAT_R;
+
+/** Layer tables: kTable (accept thresholds, integers < 2^52), wTable (abscissa scale), fTable (density at edges). */
+const kTable = new Float64Array(256);
+const wTable = new Float64Array(256);
+const fTable = new Float64Array(256);
+/** The same indexed by layer + 256·signBit, so the sign needs no branch. */
+const kSigned = new Float64Array(512);
+const wSigned = new Float64Array(512);
+
+(function buildZigguratTables() {
+  const m52 = 4503599627370496;
+  const f = (x: number) => Math.exp(-0.5 * x * x);
+  // Area of each layer: the base strip (r·f(r) plus the tail) for f(x) = e^{-x²/2}.
+  // ∫_r^∞ e^{-x²/2} dx = √(π/2)·erfc(r/√2); erfc from its continued fraction.
+  const r = ZIGGURAT_R;
+  const z = r / Math.SQRT2;
+  let fr = z, C = z, D = 0;
+  for (let k = 1; k < 200; k++) {
+    D = 1 / (z + (k / 2) * D);
+    C = z + k / 2 / C;
+    fr *= C * D;
+  }
+  const tail = Math.sqrt(Math.PI / 2) * Math.exp(-z * z) / (Math.sqrt(Math.PI) * fr);
+  const v = r * f(r) + tail;
+  let dn = r, tn = r;
+  const q = v / f(dn);
+  kTable[0] = Math.floor((dn / q) * m52);
+  kTable[1] = 0;
+  wTable[0] = q / m52;
+  wTable[255] = dn / m52;
+  fTable[0] = 1;
+  fTable[255] = f(dn);
+  for (let i = 254; i >= 1; i--) {
+    dn = Math.sqrt(-2 * Math.log(v / dn + f(dn)));
+    kTable[i + 1] = Math.floor((dn / tn) * m52);
+    tn = dn;
+    fTable[i] = f(dn);
+    wTable[i] = dn / m52;
+  }
+  for (let i = 0; i < 256; i++) {
+    kSigned[i] = kSigned[i + 256] = kTable[i];
+    wSigned[i] = wTable[i];
+    wSigned[i + 256] = -wTable[i];
+  }
+})();
+
+// ---------------------------------------------------------------- Rng
+
+/**
+ * Seeded random number generator. Same seed → same stream, on every platform.
+ * `split()` gives independent child streams determined by the seed and the split index.
+ */
+export class Rng {
+  private s0: number;
+  private s1: number;
+  private s2: number;
+  private s3: number;
+  private readonly entropy: number[];
+  private readonly spawnKey: number[];
+  private childCount = 0;
+
+  /** `seed`: a non-negative safe integer or bigint. */
+  constructor(seed: number | bigint, spawnKey: number[] = []) {
+    this.entropy = seedWords(seed);
+    this.spawnKey = spawnKey.slice();
+    const st = seedSequenceState(this.entropy, this.spawnKey, 4);
+    this.s0 = st[0] | 0;
+    this.s1 = st[1] | 0;
+    this.s2 = st[2] | 0;
+    this.s3 = st[3] | 0;
+    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1; // xoshiro's one forbidden state
+  }
+
+  /** An independent child stream; the k-th split of a given Rng is always the same stream. */
+  split(): Rng {
+    const child = Object.create(Rng.prototype) as Rng;
+    const key = [...this.spawnKey, this.childCount++];
+    const st = seedSequenceState(this.entropy, key, 4);
+    Object.assign(child, {
+      s0: st[0] | 0, s1: st[1] | 0, s2: st[2] | 0, s3: st[3] | 0,
+      entropy: this.entropy, spawnKey: key, childCount: 0,
+    });
+    if ((child.s0 | child.s1 | child.s2 | child.s3) === 0) child.s0 = 1;
+    return child;
+  }
+
+  /** `n` independent child streams. */
+  splitMany(n: number): Rng[] {
+    return Array.from({ length: n }, () => this.split());
+  }
+
+  /** A copy in the same state: it will produce the same numbers as this one from here on. */
+  clone(): Rng {
+    const c = Object.create(Rng.prototype) as Rng;
+    Object.assign(c, {
+      s0: this.s0, s1: this.s1, s2: this.s2, s3: this.s3,
+      entropy: this.entropy, spawnKey: this.spawnKey.slice(), childCount: this.childCount,
+    });
+    return c;
+  }
+
+  /** The generator state (four 32-bit words), e.g. to checkpoint a simulation. */
+  getState(): Uint32Array {
+    return Uint32Array.of(this.s0, this.s1, this.s2, this.s3);
+  }
+
+  /** An Rng that continues from a state saved by `getState()` (its later splits use `seed`). */
+  static fromState(state: ArrayLike<number>, seed: number | bigint = 0): Rng {
+    if (state.length !== 4) throw new RangeError(`Rng.fromState: need 4 words, got ${state.length}`);
+    const r = new Rng(seed);
+    r.s0 = state[0] | 0; r.s1 = state[1] | 0; r.s2 = state[2] | 0; r.s3 = state[3] | 0;
+    if ((r.s0 | r.s1 | r.s2 | r.s3) === 0) throw new RangeError('Rng.fromState: the all-zero state is not allowed');
+    return r;
+  }
+
+  /** Next raw 32-bit output as an unsigned integer in [0, 2^32). */
+  nextUint32(): number {
+    const s0 = this.s0, s1 = this.s1, s2 = this.s2 ^ s0, s3 = this.s3 ^ s1;
+    const m = Math.imul(s1, 5);
+    const result = Math.imul((m << 7) | (m >>> 25), 9);
+    this.s1 = s1 ^ s2;
+    this.s0 = s0 ^ s3;
+    this.s2 = s2 ^ (s1 << 9);
+    this.s3 = (s3 << 11) | (s3 >>> 21);
+    return result >>> 0;
+  }
+
+  /** Uniform double in [0, 1) with 53 random bits. */
+  uniform(): number {
+    const a = this.nextUint32() >>> 5, b = this.nextUint32() >>> 6;
+    return (a * 67108864 + b) * TWO_POW_M53;
+  }
+
+  /** Uniform integer in [0, n), unbiased; n a positive safe integer. */
+  int(n: number): number {
+    if (!(Number.isSafeInteger(n) && n > 0)) throw new RangeError(`Rng.int: n must be a positive safe integer, got ${n}`);
+    if (n <= TWO_POW_32) {
+      const limit = TWO_POW_32 - (TWO_POW_32 % n);
+      let r: number;
+      do r = this.nextUint32(); while (r >= limit);
+      return r % n;
+    }
+    const limit = 9007199254740992 - (9007199254740992 % n);
+    let r: number;
+    do {
+      r = (this.nextUint32() >>> 5) * 67108864 + (this.nextUint32() >>> 6);
+    } while (r >= limit);
+    return r % n;
+  }
+
+  /** Fills `out` with uniforms in [lo, hi) (default [0, 1)). */
+  fillUniform(out: Float64Array, lo = 0, hi = 1): Float64Array {
+    let s0 = this.s0, s1 = this.s1, s2 = this.s2, s3 = this.s3;
+    const scale = (hi - lo) * TWO_POW_M53;
+    for (let i = 0, n = out.length; i < n; i++) {
+      let m = Math.imul(s1, 5);
+      const a = Math.imul((m << 7) | (m >>> 25), 9) >>> 5;
+      let t = s1 << 9;
+      s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
+      m = Math.imul(s1, 5);
+      const b = Math.imul((m << 7) | (m >>> 25), 9) >>> 6;
+      t = s1 << 9;
+      s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
+      out[i] = lo + (a * 67108864 + b) * scale;
+    }
+    this.s0 = s0; this.s1 = s1; this.s2 = s2; this.s3 = s3;
+    return out;
+  }
+
+  /** One standard normal deviate (ziggurat). */
+  normal(): number {
+    for (;;) {
+      const hi = this.nextUint32(), lo = this.nextUint32();
+      const layerAndSign = hi & 0x1ff; // bits 0-7 layer, bit 8 sign
+      const rabs = (hi >>> 9) * 536870912 + (lo >>> 3); // 23 + 29 = 52 bits
+      const x = rabs * wSigned[layerAndSign];
+      if (rabs < kSigned[layerAndSign]) return x;
+      const y = this.zigguratSlow(layerAndSign & 0xff, x, lo & 1);
+      if (y === y) return y;
+    }
+  }
+
+  /** Fills `out` with N(mean, std²) deviates. */
+  fillNormal(out: Float64Array, mean = 0, std = 1): Float64Array {
+    let s0 = this.s0, s1 = this.s1, s2 = this.s2, s3 = this.s3;
+    const k = kSigned, w = wSigned;
+    const n = out.length;
+    let i = 0;
+    while (i < n) {
+      let m = Math.imul(s1, 5);
+      const hi = Math.imul((m << 7) | (m >>> 25), 9);
+      let t = s1 << 9;
+      s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
+      m = Math.imul(s1, 5);
+      const lo = Math.imul((m << 7) | (m >>> 25), 9);
+      t = s1 << 9;
+      s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
+
+      const layerAndSign = hi & 0x1ff;
+      const rabs = (hi >>> 9) * 536870912 + (lo >>> 3);
+      const x = rabs * w[layerAndSign];
+      if (rabs < k[layerAndSign]) {
+        out[i++] = mean + std * x;
+        continue;
+      }
+      this.s0 = s0; this.s1 = s1; this.s2 = s2; this.s3 = s3;
+      const y = this.zigguratSlow(layerAndSign & 0xff, x, lo & 1);
+      s0 = this.s0; s1 = this.s1; s2 = this.s2; s3 = this.s3;
+      if (y === y) out[i++] = mean + std * y;
+    }
+    this.s0 = s0; this.s1 = s1; this.s2 = s2; this.s3 = s3;
+    return out;
+  }
+
+  /** Ziggurat slow path (~0.7 % of draws): the tail or the wedge test. NaN means "draw again". */
+  private zigguratSlow(idx: number, x: number, tailSignBit: number): number {
+    if (idx === 0) {
+      for (;;) {
+        const xx = -ZIGGURAT_INV_R * Math.log1p(-this.uniform());
+        const yy = -Math.log1p(-this.uniform());
+        if (yy + yy > xx * xx) return tailSignBit ? -(ZIGGURAT_R + xx) : ZIGGURAT_R + xx;
+      }
+    }
+    if ((fTable[idx - 1] - fTable[idx]) * this.uniform() + fTable[idx] < Math.exp(-0.5 * x * x)) return x;
+    return NaN;
+  }
+}
+
+/** Ziggurat layer tables, for tests: `k` accept thresholds, `w` abscissa scales, `f` densities at layer edges. */
+export function zigguratTables(): { k: Float64Array; w: Float64Array; f: Float64Array } {
+  return { k: kTable.slice(), w: wTable.slice(), f: fTable.slice() };
+}
