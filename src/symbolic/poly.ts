@@ -1,0 +1,378 @@
+// Sparse multivariate (Laurent) polynomials with exact rational coefficients
+// (floats where a coefficient is a float) over "atoms": symbols, pi, and every
+// non-polynomial subexpression (calls, powers with non-integer or symbolic
+// exponents, negative powers of sums). An atom is identified by a canonical key,
+// print() of the atom after its children were expanded, and interned to a small
+// integer id so monomial keys stay short.
+
+import {
+  type Expr, type Num, ZERO, ONE, MINUS_ONE, rat, numAdd, numMul, numPowInt, isExact,
+  add, mul, pow, call, dependsOn,
+} from './expr.ts';
+import { print } from './print.ts';
+
+// ---------- atom table (process-wide, append-only) ----------
+
+const atomIds = new Map<string, number>();
+const atomExprs: Expr[] = [];
+const atomKeys: string[] = [];
+
+/** The id of an atom, interning it if new. `e` must already be normalised. */
+function internAtom(e: Expr): number {
+  const key = e.kind === 'sym' ? e.name : print(e);
+  let id = atomIds.get(key);
+  if (id === undefined) {
+    id = atomExprs.length;
+    atomIds.set(key, id);
+    atomExprs.push(e);
+    atomKeys.push(key);
+  }
+  return id;
+}
+
+// ---------- types ----------
+
+/** One term: coeff * prod atom(ids[i])^exps[i]; ids strictly increasing, exps nonzero integers. */
+export interface PolyTerm {
+  readonly ids: readonly number[];
+  readonly exps: readonly number[];
+  readonly coeff: Num;
+}
+
+/** A polynomial: its terms keyed by monomial. Treat as immutable. */
+export interface Poly {
+  readonly terms: ReadonlyMap<string, PolyTerm>;
+}
+
+/** A term as atoms and exponents, for callers that walk a polynomial. */
+export interface PolyTermView {
+  readonly coeff: Num;
+  readonly factors: ReadonlyArray<{ readonly atom: Expr; readonly key: string; readonly exp: number }>;
+}
+
+function monoKey(ids: readonly number[], exps: readonly number[]): string {
+  let s = '';
+  for (let i = 0; i < ids.length; i++) s += (i ? ',' : '') + ids[i] + ':' + exps[i];
+  return s;
+}
+
+function isZeroNum(n: Num): boolean { return n.p === 0; }
+
+/** Adds c * monomial into a mutable term map. */
+function accumulate(m: Map<string, PolyTerm>, key: string, ids: readonly number[], exps: readonly number[], c: Num): void {
+  const old = m.get(key);
+  if (old === undefined) {
+    if (!isZeroNum(c)) m.set(key, { ids, exps, coeff: c });
+    return;
+  }
+  const s = numAdd(old.coeff, c);
+  if (isZeroNum(s)) m.delete(key);
+  else m.set(key, { ids: old.ids, exps: old.exps, coeff: s });
+}
+
+const EMPTY: Poly = { terms: new Map() };
+
+// ---------- constructors ----------
+
+/** The constant polynomial n. */
+export function polyConst(n: Num | number): Poly {
+  const c = typeof n === 'number' ? rat(n) : n;
+  if (isZeroNum(c)) return EMPTY;
+  return { terms: new Map([['', { ids: [], exps: [], coeff: c }]]) };
+}
+
+/** The polynomial consisting of one atom (a symbol name, or any normalised Expr). */
+export function polyAtom(atom: Expr | string, exp = 1): Poly {
+  const e: Expr = typeof atom === 'string' ? { kind: 'sym', name: atom } : atom;
+  if (exp === 0) return polyConst(ONE);
+  const id = internAtom(e);
+  return { terms: new Map([[monoKey([id], [exp]), { ids: [id], exps: [exp], coeff: ONE }]]) };
+}
+
+/** The polynomial x for a symbol name x. */
+export const polyVar = (name: string): Poly => polyAtom(name);
+
+// ---------- arithmetic ----------
+
+/** a + b (any number of summands). */
+export function polyAdd(...ps: Poly[]): Poly {
+  if (ps.length === 0) return EMPTY;
+  if (ps.length === 1) return ps[0];
+  const m = new Map(ps[0].terms);
+  for (let i = 1; i < ps.length; i++) {
+    for (const [k, t] of ps[i].terms) accumulate(m, k, t.ids, t.exps, t.coeff);
+  }
+  return { terms: m };
+}
+
+/** c * p for a number c. */
+export function polyScale(p: Poly, c: Num | number): Poly {
+  const k = typeof c === 'number' ? rat(c) : c;
+  if (isZeroNum(k)) return EMPTY;
+  if (k.p === 1 && k.q === 1) return p;
+  const m = new Map<string, PolyTerm>();
+  for (const [key, t] of p.terms) {
+    const s = numMul(t.coeff, k);
+    if (!isZeroNum(s)) m.set(key, { ids: t.ids, exps: t.exps, coeff: s });
+  }
+  return { terms: m };
+}
+
+export const polyNeg = (p: Poly): Poly => polyScale(p, MINUS_ONE);
+export const polySub = (a: Poly, b: Poly): Poly => polyAdd(a, polyNeg(b));
+
+/** The product of two terms' monomials, accumulated into m. */
+function mulInto(m: Map<string, PolyTerm>, a: PolyTerm, b: PolyTerm): void {
+  const c = numMul(a.coeff, b.coeff);
+  const ai = a.ids, ae = a.exps, bi = b.ids, be = b.exps;
+  if (bi.length === 0) { accumulate(m, monoKey(ai, ae), ai, ae, c); return; }
+  if (ai.length === 0) { accumulate(m, monoKey(bi, be), bi, be, c); return; }
+  const ids: number[] = [], exps: number[] = [];
+  let i = 0, j = 0, key = '';
+  const push = (id: number, e: number) => {
+    if (e === 0) return;
+    key += (ids.length ? ',' : '') + id + ':' + e;
+    ids.push(id); exps.push(e);
+  };
+  while (i < ai.length && j < bi.length) {
+    if (ai[i] === bi[j]) { push(ai[i], ae[i] + be[j]); i++; j++; }
+    else if (ai[i] < bi[j]) { push(ai[i], ae[i]); i++; }
+    else { push(bi[j], be[j]); j++; }
+  }
+  for (; i < ai.length; i++) push(ai[i], ae[i]);
+  for (; j < bi.length; j++) push(bi[j], be[j]);
+  accumulate(m, key, ids, exps, c);
+}
+
+/** a * b (any number of factors). */
+export function polyMul(...ps: Poly[]): Poly {
+  if (ps.length === 0) return polyConst(ONE);
+  let r = ps[0];
+  for (let k = 1; k < ps.length; k++) {
+    const b = ps[k];
+    if (r.terms.size === 0 || b.terms.size === 0) return EMPTY;
+    const m = new Map<string, PolyTerm>();
+    for (const ta of r.terms.values()) for (const tb of b.terms.values()) mulInto(m, ta, tb);
+    r = { terms: m };
+  }
+  return r;
+}
+
+/** A single-term polynomial's reciprocal, or undefined when p has several terms. */
+function invertMonomial(p: Poly): Poly | undefined {
+  if (p.terms.size !== 1) return undefined;
+  const t = p.terms.values().next().value as PolyTerm;
+  const exps = t.exps.map((e) => -e);
+  return { terms: new Map([[monoKey(t.ids, exps), { ids: t.ids, exps, coeff: numPowInt(t.coeff, -1) }]]) };
+}
+
+/**
+ * p^k for an integer k. Negative k is allowed when p is a single term, or p is
+ * then kept as the atom (p)^-1 raised to |k|.
+ */
+export function polyPow(p: Poly, k: number): Poly {
+  if (!Number.isSafeInteger(k)) throw new RangeError(`polyPow needs an integer exponent, got ${k}`);
+  if (k === 0) return polyConst(ONE);
+  if (k === 1) return p;
+  if (k < 0) {
+    if (p.terms.size === 0) throw new RangeError('division by zero: 0 raised to a negative power');
+    const inv = invertMonomial(p) ?? polyAtom(pow(polyToExpr(p), MINUS_ONE));
+    return polyPow(inv, -k);
+  }
+  if (p.terms.size <= 1) {
+    if (p.terms.size === 0) return EMPTY;
+    const t = p.terms.values().next().value as PolyTerm;
+    const exps = t.exps.map((e) => e * k);
+    return { terms: new Map([[monoKey(t.ids, exps), { ids: t.ids, exps, coeff: numPowInt(t.coeff, k) }]]) };
+  }
+  // Repeated multiplication by the (small) base beats squaring for sparse inputs.
+  let r = p;
+  for (let i = 1; i < k; i++) r = polyMul(r, p);
+  return r;
+}
+
+// ---------- queries ----------
+
+export const polyIsZero = (p: Poly): boolean => p.terms.size === 0;
+
+/** The constant value of p if p has no atoms, else undefined. */
+export function polyConstValue(p: Poly): Num | undefined {
+  if (p.terms.size === 0) return ZERO;
+  if (p.terms.size === 1) {
+    const t = p.terms.get('');
+    if (t) return t.coeff;
+  }
+  return undefined;
+}
+
+/** Same terms and coefficients. */
+export function polyEqual(a: Poly, b: Poly): boolean {
+  if (a.terms.size !== b.terms.size) return false;
+  for (const [k, t] of a.terms) {
+    const u = b.terms.get(k);
+    if (!u || u.coeff.p !== t.coeff.p || u.coeff.q !== t.coeff.q) return false;
+  }
+  return true;
+}
+
+/** The terms in output order, as atoms and exponents. */
+export function polyTerms(p: Poly): PolyTermView[] {
+  return sortedTerms(p).map((t) => ({
+    coeff: t.coeff,
+    factors: t.f.map(([id, exp]) => ({ atom: atomExprs[id], key: atomKeys[id], exp })),
+  }));
+}
+
+/** The highest exponent of atom `name` (a symbol) in p; 0 when absent. */
+export function polyDegree(p: Poly, name: string): number {
+  const id = atomIds.get(name);
+  if (id === undefined) return 0;
+  let d = 0;
+  for (const t of p.terms.values()) {
+    const i = t.ids.indexOf(id);
+    if (i >= 0 && t.exps[i] > d) d = t.exps[i];
+  }
+  return d;
+}
+
+// ---------- ordering and conversion to Expr ----------
+
+interface SortedTerm { coeff: Num; f: Array<[number, number]>; deg: number }
+
+/** Graded order: constant first, then total degree ascending, then lex on atom keys
+ *  (the one with the higher exponent of the first differing atom first). */
+function compareMonomials(a: SortedTerm, b: SortedTerm): number {
+  const ca = a.f.length === 0, cb = b.f.length === 0;
+  if (ca || cb) return ca === cb ? 0 : ca ? -1 : 1;
+  if (a.deg !== b.deg) return a.deg - b.deg;
+  let i = 0, j = 0;
+  while (i < a.f.length || j < b.f.length) {
+    const ka = i < a.f.length ? atomKeys[a.f[i][0]] : undefined;
+    const kb = j < b.f.length ? atomKeys[b.f[j][0]] : undefined;
+    if (ka !== undefined && kb !== undefined && ka === kb) {
+      if (a.f[i][1] !== b.f[j][1]) return b.f[j][1] - a.f[i][1];
+      i++; j++;
+    } else if (kb === undefined || (ka !== undefined && ka < kb)) {
+      return a.f[i][1] > 0 ? -1 : 1;
+    } else {
+      return b.f[j][1] > 0 ? 1 : -1;
+    }
+  }
+  return 0;
+}
+
+function sortedTerms(p: Poly): SortedTerm[] {
+  const ts: SortedTerm[] = [];
+  for (const t of p.terms.values()) {
+    const f: Array<[number, number]> = t.ids.map((id, i) => [id, t.exps[i]]);
+    f.sort((x, y) => (atomKeys[x[0]] < atomKeys[y[0]] ? -1 : atomKeys[x[0]] > atomKeys[y[0]] ? 1 : 0));
+    let deg = 0;
+    for (const e of t.exps) deg += e;
+    ts.push({ coeff: t.coeff, f, deg });
+  }
+  return ts.sort(compareMonomials);
+}
+
+/** The polynomial as an Expr, terms in the deterministic output order. */
+export function polyToExpr(p: Poly): Expr {
+  const ts = sortedTerms(p);
+  return add(...ts.map((t) => mul(t.coeff, ...t.f.map(([id, e]) => pow(atomExprs[id], rat(e))))));
+}
+
+// ---------- conversion from Expr ----------
+
+const MAX_EXPAND_POWER = 10_000;
+
+/** e as a polynomial over its atoms, expanding products and integer powers. */
+export function polyFromExpr(e: Expr): Poly {
+  switch (e.kind) {
+    case 'num': return polyConst(e);
+    case 'sym': return polyAtom(e);
+    case 'const': return polyAtom(e);
+    case 'add': return polyAdd(...e.terms.map(polyFromExpr));
+    case 'mul': return polyMul(...e.factors.map(polyFromExpr));
+    case 'call': return polyAtom(call(e.fn, ...e.args.map(expand)));
+    case 'pow': {
+      const base = polyFromExpr(e.base);
+      const ex = polyFromExpr(e.exp);
+      const k = polyConstValue(ex);
+      if (k !== undefined && isExact(k) && k.q === 1 && Math.abs(k.p) <= MAX_EXPAND_POWER) {
+        return polyPow(base, k.p);
+      }
+      const b = polyConstValue(base);
+      if (b !== undefined && b.p === 1 && b.q === 1) return polyConst(ONE);
+      return polyAtom(pow(polyToExpr(base), k ?? polyToExpr(ex)));
+    }
+  }
+}
+
+/** Full expansion with like terms collected; atoms' arguments are expanded too. */
+export function expand(e: Expr): Expr {
+  return polyToExpr(polyFromExpr(e));
+}
+
+// ---------- polynomial in chosen variables ----------
+
+/** e is not polynomial in the requested variables; `offending` is the culprit. */
+export class NotPolynomialError extends Error {
+  constructor(readonly offending: Expr, readonly vars: readonly string[], reason: string) {
+    super(`not a polynomial in ${vars.join(', ')}: ${print(offending)} ${reason}`);
+    this.name = 'NotPolynomialError';
+  }
+}
+
+/** e as a polynomial in `vars`, with coefficients free of them. */
+export interface PolyIn {
+  readonly vars: readonly string[];
+  /** Distinct exponent vectors (aligned with vars), constant first, then by total degree. */
+  readonly terms: ReadonlyArray<{ readonly exps: number[]; readonly coeff: Expr }>;
+}
+
+/**
+ * e as a polynomial in the named variables with Expr coefficients free of them.
+ * Throws NotPolynomialError naming the offending subexpression (exp(u), u^(1/2), 1/u, ...).
+ */
+export function polyIn(e: Expr, vars: readonly string[]): PolyIn {
+  const p = polyFromExpr(e);
+  const varIndex = new Map<number, number>();
+  vars.forEach((v, i) => varIndex.set(internAtom({ kind: 'sym', name: v }), i));
+  const groups = new Map<string, { exps: number[]; coeff: Map<string, PolyTerm> }>();
+  for (const t of p.terms.values()) {
+    const exps = new Array<number>(vars.length).fill(0);
+    const ids: number[] = [], es: number[] = [];
+    t.ids.forEach((id, i) => {
+      const vi = varIndex.get(id);
+      if (vi !== undefined) {
+        if (t.exps[i] < 0) {
+          throw new NotPolynomialError(pow(atomExprs[id], rat(t.exps[i])), vars, `has a negative power of ${vars[vi]}`);
+        }
+        exps[vi] = t.exps[i];
+      } else {
+        const atom = atomExprs[id];
+        const bad = vars.find((v) => dependsOn(atom, v));
+        if (bad !== undefined) throw new NotPolynomialError(atom, vars, `depends on ${bad} non-polynomially`);
+        ids.push(id); es.push(t.exps[i]);
+      }
+    });
+    const gk = exps.join(',');
+    let g = groups.get(gk);
+    if (!g) { g = { exps, coeff: new Map() }; groups.set(gk, g); }
+    accumulate(g.coeff, monoKey(ids, es), ids, es, t.coeff);
+  }
+  const terms = [...groups.values()]
+    .filter((g) => g.coeff.size > 0)
+    .map((g) => ({ exps: g.exps, coeff: polyToExpr({ terms: g.coeff }) }));
+  const deg = (x: number[]) => x.reduce((s, v) => s + v, 0);
+  terms.sort((a, b) => {
+    const d = deg(a.exps) - deg(b.exps);
+    if (d) return d;
+    for (let i = 0; i < a.exps.length; i++) if (a.exps[i] !== b.exps[i]) return b.exps[i] - a.exps[i];
+    return 0;
+  });
+  return { vars, terms };
+}
+
+/** Rebuilds the Expr sum of coeff * prod vars^exps from a PolyIn. */
+export function fromPolyIn(p: PolyIn): Expr {
+  return add(...p.terms.map((t) => mul(t.coeff, ...t.exps.map((k, i) => pow({ kind: 'sym', name: p.vars[i] }, rat(k))))));
+}
