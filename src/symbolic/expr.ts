@@ -159,8 +159,12 @@ export function pow(base: Expr, exp: Expr): Expr {
     return mul(...base.factors.map((f) => pow(f, exp)));
   }
   if (base.kind === 'pow' && exp.kind === 'num' && exp.q === 1 && isExactInt(exp.p)
-      && base.exp.kind === 'num' && base.exp.q === 1 && isExactInt(base.exp.p)) {
-    return pow(base.base, rat(base.exp.p * exp.p));
+      && base.exp.kind === 'num') {
+    // (b^r)^k = b^(r k) for integer k. When r is not an integer this holds in real
+    // arithmetic only if r k is not an integer either ((x^(1/2))^2 is NaN for x < 0, x is not).
+    const rk = numMul(base.exp, exp);
+    const rIsInt = base.exp.q === 1 && isExactInt(base.exp.p);
+    if (rIsInt || !Number.isInteger(numValue(rk))) return pow(base.base, rk);
   }
   return { kind: 'pow', base, exp };
 }

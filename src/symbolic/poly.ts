@@ -275,8 +275,34 @@ function sortedTerms(p: Poly): SortedTerm[] {
 
 /** The polynomial as an Expr, terms in the deterministic output order. */
 export function polyToExpr(p: Poly): Expr {
+  return polyToExprFlagged(p).expr;
+}
+
+/** Also says whether printing merged a power of an atom into a different atom (e.g.
+ *  (x^(1/4))^2 = x^(1/2)), so that expanding the result again would re-key it. */
+function polyToExprFlagged(p: Poly): { expr: Expr; reducible: boolean } {
   const ts = sortedTerms(p);
-  return add(...ts.map((t) => mul(t.coeff, ...t.f.map(([id, e]) => pow(atomExprs[id], rat(e))))));
+  let reducible = false;
+  const expr = add(...ts.map((t) => mul(t.coeff, ...t.f.map(([id, e]) => {
+    const a = atomExprs[id];
+    const r = pow(a, rat(e));
+    if (e !== 1 && a.kind === 'pow' && !(r.kind === 'pow' && r.base === a)) {
+      // The constructor merged (b^r)^e into b^(r e). That is the same atom on re-expansion
+      // for 1/(sum) and for roots b^(1/q) with gcd(e, q) = 1; otherwise flag it.
+      const k = a.exp;
+      const sameAtom = k.kind === 'num' && isExact(k)
+        && ((k.p === -1 && k.q === 1 && a.base.kind === 'add') || (k.p === 1 && gcd(e, k.q) === 1));
+      if (!sameAtom) reducible = true;
+    }
+    return r;
+  }))));
+  return { expr, reducible };
+}
+
+function gcd(a: number, b: number): number {
+  a = Math.abs(a); b = Math.abs(b);
+  while (b) { const t = a % b; a = b; b = t; }
+  return a;
 }
 
 // ---------- conversion from Expr ----------
@@ -296,8 +322,10 @@ export function polyFromExpr(e: Expr): Poly {
       const base = polyFromExpr(e.base);
       const ex = polyFromExpr(e.exp);
       const k = polyConstValue(ex);
-      if (k !== undefined && isExact(k) && k.q === 1 && Math.abs(k.p) <= MAX_EXPAND_POWER) {
-        return polyPow(base, k.p);
+      if (k !== undefined && isExact(k) && Math.abs(k.p) <= MAX_EXPAND_POWER) {
+        if (k.q === 1) return polyPow(base, k.p);
+        // b^(p/q) = (b^(1/q))^p (same real domain), so roots of one base combine.
+        return polyPow(polyAtom(pow(polyToExpr(base), rat(1, k.q))), k.p);
       }
       const b = polyConstValue(base);
       if (b !== undefined && b.p === 1 && b.q === 1) return polyConst(ONE);
@@ -308,7 +336,9 @@ export function polyFromExpr(e: Expr): Poly {
 
 /** Full expansion with like terms collected; atoms' arguments are expanded too. */
 export function expand(e: Expr): Expr {
-  return polyToExpr(polyFromExpr(e));
+  const r = polyToExprFlagged(polyFromExpr(e));
+  // one more pass re-normalises roots such as (x^(1/4))^2 = x^(1/2); it is then stable
+  return r.reducible ? polyToExpr(polyFromExpr(r.expr)) : r.expr;
 }
 
 // ---------- polynomial in chosen variables ----------

@@ -67,7 +67,7 @@ function render(e: Expr): { s: string; prec: number } {
       const numer: Expr[] = factors.filter((f) => !isReciprocal(f));
       const denom: Expr[] = factors.filter(isReciprocal).map(reciprocalOf);
       const c = numer[0];
-      if (c && c.kind === 'num' && isExact(c) && c.q !== 1 && numer.length > 1) {
+      if (c && c.kind === 'num' && isExact(c) && c.q !== 1 && (numer.length > 1 || denom.length > 0)) {
         numer.shift();
         if (c.p !== 1) numer.unshift({ kind: 'num', p: c.p, q: 1 });
         denom.unshift({ kind: 'num', p: c.q, q: 1 });
@@ -85,6 +85,8 @@ function render(e: Expr): { s: string; prec: number } {
       return { s: `${side(numer, false)}/${side(denom, true)}`, prec: PREC.mul };
     }
     case 'pow': {
+      // A lone reciprocal prints as a quotient: 1/x, 1/(1+x)^2.
+      if (isReciprocal(e)) return render({ kind: 'mul', factors: [e] });
       const b = render(e.base), x = render(e.exp);
       const base = b.prec <= PREC.pow ? `(${b.s})` : b.s;
       const exp = x.prec < PREC.pow || e.exp.kind === 'num' && (e.exp.p < 0 || e.exp.q !== 1) ? `(${x.s})` : x.s;

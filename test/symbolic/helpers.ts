@@ -11,6 +11,14 @@ export const EPS = Number.EPSILON;
 
 const isZeroNum = (e: Expr) => e.kind === 'num' && e.p === 0;
 
+/** pow, avoiding 0^negative and exact-number overflow (which the constructor refuses). */
+function safePow(a: Expr, k: Expr): Expr {
+  try { return pow(a, k); } catch (err) {
+    if (err instanceof RangeError) return pow(isZeroNum(a) ? rat(2) : a, rat(2));
+    throw err;
+  }
+}
+
 export interface ArbOptions {
   vars?: readonly string[];
   depth?: number;
@@ -38,7 +46,8 @@ export function exprArb(opts: ArbOptions = {}): fc.Arbitrary<Expr> {
     fc.constant(PI),
   ];
   if (opts.floats ?? true) {
-    leafs.push(fc.double({ min: -3, max: 3, noNaN: true, noDefaultInfinity: true }).map((x) => num(x)));
+    // decimals such as 1.234567 (inexact in binary, so they stay floats); no subnormals
+    leafs.push(fc.integer({ min: -3_000_000, max: 3_000_000 }).map((k) => num(k / 1e6)));
   }
   const leaf = fc.oneof(...leafs);
   const cache = new Map<number, fc.Arbitrary<Expr>>();
@@ -53,10 +62,10 @@ export function exprArb(opts: ArbOptions = {}): fc.Arbitrary<Expr> {
       fc.tuple(s, s).map(([a, b]) => mul(a, b)),
       fc.tuple(s, s).map(([a, b]) => div(a, isZeroNum(b) ? rat(7) : b)),
       s.map(neg),
-      fc.tuple(s, fc.integer({ min: -2, max: 3 })).map(([a, k]) => pow(a, rat(isZeroNum(a) ? Math.abs(k) : k))),
-      fc.tuple(s, fc.constantFrom(rat(1, 2), rat(3, 2), rat(-1, 2))).map(([a, k]) => pow(isZeroNum(a) ? rat(2) : a, k)),
+      fc.tuple(s, fc.integer({ min: -2, max: 3 })).map(([a, k]) => safePow(a, rat(k))),
+      fc.tuple(s, fc.constantFrom(rat(1, 2), rat(3, 2), rat(-1, 2))).map(([a, k]) => safePow(a, k)),
     ];
-    if (opts.symbolicPowers ?? true) nodes.push(fc.tuple(s, s).map(([a, b]) => pow(isZeroNum(a) ? rat(2) : a, b)));
+    if (opts.symbolicPowers ?? true) nodes.push(fc.tuple(s, s).map(([a, b]) => safePow(a, b)));
     if (unary.length) nodes.push(fc.tuple(fc.constantFrom(...unary), s).map(([f, a]) => call(f, a)));
     if (unary.length) nodes.push(fc.tuple(fc.constantFrom(...unary), s).map(([f, a]) => call(f, a)));
     if (binary.length) nodes.push(fc.tuple(fc.constantFrom(...binary), s, s).map(([f, a, b]) => call(f, a, b)));
@@ -67,9 +76,11 @@ export function exprArb(opts: ArbOptions = {}): fc.Arbitrary<Expr> {
   return at(opts.depth ?? 3);
 }
 
-/** A random point for the given variables. */
+/** A random point for the given variables, on a grid of step 2^-20 in [lo, hi] (0 included). */
 export function envArb(vars: readonly string[] = ['x', 'y', 'z'], lo = -2, hi = 2): fc.Arbitrary<Record<string, number>> {
-  return fc.tuple(...vars.map(() => fc.double({ min: lo, max: hi, noNaN: true }))).map((vs) => {
+  const g = 2 ** 20;
+  const coord = fc.integer({ min: Math.ceil(lo * g), max: Math.floor(hi * g) }).map((k) => k / g);
+  return fc.tuple(...vars.map(() => coord)).map((vs) => {
     const env: Record<string, number> = {};
     vars.forEach((v, i) => { env[v] = vs[i]; });
     return env;
@@ -115,7 +126,7 @@ export function evalWithError(e: Expr, env: Record<string, number>): { value: nu
         const cs = x.terms.map(go);
         let v = 0, E = 0, absSum = 0;
         for (const c of cs) { v += c.v; E += c.E; absSum += Math.abs(c.v); }
-        return { v, E: E + (cs.length - 1) * absSum * EPS };
+        return { v, E: E + (cs.length - 1) * rnd(absSum) };
       }
       case 'mul': {
         const cs = x.factors.map(go);
@@ -128,14 +139,14 @@ export function evalWithError(e: Expr, env: Record<string, number>): { value: nu
           E += cs[i].E * others;
           rel += 1;
         }
-        return { v, E: E + (rel - 1) * Math.abs(v) * EPS };
+        return { v, E: E + (rel - 1) * rnd(v) };
       }
       case 'pow': {
         const b = go(x.base), k = go(x.exp);
         const v = Math.pow(b.v, k.v);
         const d = (bb: number) => k.v * Math.pow(bb, k.v - 1);
         const db = worst(d, b.v, b.E);
-        let E = db * b.E + Math.abs(v) * EPS;
+        let E = db * b.E + rnd(v);
         if (k.E > 0) {
           if (b.v < 0) return { v, E: Infinity };
           E += Math.abs(v * Math.log(b.v)) * k.E;
@@ -149,13 +160,16 @@ export function evalWithError(e: Expr, env: Record<string, number>): { value: nu
         const a = as[0];
         if (x.fn === 'step' && Math.abs(a.v) <= 2 * a.E) return { v, E: Infinity };
         const D = worst(DERIV[x.fn], a.v, a.E);
-        return { v, E: D * a.E + (FN_ULPS[x.fn] ?? 1) * Math.abs(v) * EPS };
+        return { v, E: D * a.E + (FN_ULPS[x.fn] ?? 1) * rnd(v) };
       }
     }
   };
   const r = go(e);
   return { value: r.v, err: r.E };
 }
+
+/** One rounding of v: half an ulp, at least the subnormal spacing (rounded up to 1 ulp). */
+const rnd = (v: number) => Math.max(Math.abs(v) * EPS, Number.MIN_VALUE);
 
 /** max |f'| over [a - 2E, a + 2E] (three samples); Infinity if it is not finite, or is
  *  large and varies more than 2x there (a singularity the samples may straddle). */

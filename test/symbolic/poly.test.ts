@@ -9,6 +9,9 @@ import {
 } from '../../src/symbolic/poly.ts';
 import { exprArb, envArb, evalWithError } from './helpers.ts';
 
+/** FC_SCALE=20 for a soak run. */
+const SCALE = Number(process.env.FC_SCALE ?? 1);
+
 const ex = (s: string) => print(expand(parse(s)));
 
 describe('expand: fixed examples', () => {
@@ -19,7 +22,7 @@ describe('expand: fixed examples', () => {
     ['-(a-b)^2', '-a^2+2*a*b-b^2'],
     ['exp((1+x)^2)*(x+1)', 'exp(1+2*x+x^2)+exp(1+2*x+x^2)*x'],
     ['1/x*x', '1'],
-    ['1/(2*x) + x^-1', '(3/2)/x'],
+    ['1/(2*x) + x^-1', '3/(2*x)'],
     ['x^(n-n)', '1'],
     ['(a*b)^n', '(a*b)^n'],
     ['pi*(pi+1)', 'pi+pi^2'],
@@ -57,8 +60,8 @@ describe('polyIn', () => {
   it('zero polynomial has no terms', () => {
     expect(polyIn(parse('u-u'), ['u']).terms).toEqual([]);
   });
-  for (const [src, culprit] of [['exp(u)', 'exp(u)'], ['u^(1/2)+1', 'u^(1/2)'], ['1/u', 'u^(-1)'],
-    ['x/(1+u)', '(1+u)^(-1)'], ['u^n', 'u^n'], ['sin(v*u)', 'sin(u*v)']] as const) {
+  for (const [src, culprit] of [['exp(u)', 'exp(u)'], ['u^(1/2)+1', 'u^(1/2)'], ['1/u', '1/u'],
+    ['x/(1+u)', '1/(1+u)'], ['u^n', 'u^n'], ['sin(v*u)', 'sin(u*v)']] as const) {
     it(`refuses ${src}, naming ${culprit}`, () => {
       let err: unknown;
       try { polyIn(parse(src), ['u', 'v']); } catch (e) { err = e; }
@@ -99,7 +102,7 @@ describe('expand: properties', () => {
         throw new Error(`expand changed the value\n e = ${print(e)}\n expand(e) = ${print(x)}\n at ${JSON.stringify(env)}\n`
           + ` ${a.value} vs ${b.value}, |diff| = ${Math.abs(a.value - b.value)}, tol = ${tol}`);
       }
-    }), { numRuns: 1500 });
+    }), { numRuns: 1500 * SCALE });
   });
 
   it('is idempotent on random expressions', () => {
@@ -108,7 +111,7 @@ describe('expand: properties', () => {
       try { x = expand(e); } catch { return; }
       const y = expand(x);
       if (!equal(x, y)) throw new Error(`expand not idempotent: ${print(x)} -> ${print(y)}`);
-    }), { numRuns: 500 });
+    }), { numRuns: 500 * SCALE });
   });
 
   it('expands (a+b+c+d+e+f)^5 to 252 terms with multinomial coefficients', () => {
