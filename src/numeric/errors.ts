@@ -89,3 +89,16 @@ export class StepLimitError<Partial = unknown> extends IntegrationError<Partial>
     this.name = 'StepLimitError';
   }
 }
+
+/** A matrix that is singular to working precision (a zero or rounding-level pivot in LU). */
+export class SingularMatrixError extends Error {
+  /** Elimination step (column) where the pivot vanished. */
+  readonly column: number;
+  readonly pivot: number;
+  constructor(message: string, column: number, pivot: number) {
+    super(message);
+    this.name = 'SingularMatrixError';
+    this.column = column;
+    this.pivot = pivot;
+  }
+}

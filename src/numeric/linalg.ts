@@ -1,0 +1,434 @@
+// Small dense linear algebra on row-major Float64Arrays: entry (i, j) of an m×n matrix is a[i·n + j].
+
+import { SingularMatrixError } from './errors.ts';
+
+export { SingularMatrixError } from './errors.ts';
+
+const EPS = 2.220446049250313e-16;
+
+/** A complex number; eigenvalues of real matrices come as conjugate pairs. */
+export interface Complex {
+  re: number;
+  im: number;
+}
+
+function checkSquare(a: ArrayLike<number>, n: number, who: string): void {
+  if (!(Number.isInteger(n) && n >= 1) || a.length !== n * n) {
+    throw new RangeError(`${who}: expected an ${n}×${n} matrix (length ${n * n}), got length ${a.length}`);
+  }
+}
+
+/** n×n identity. */
+export function identity(n: number): Float64Array {
+  const out = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) out[i * n + i] = 1;
+  return out;
+}
+
+/** Transpose of an m×n matrix (gives n×m). */
+export function transpose(a: ArrayLike<number>, m: number, n: number): Float64Array {
+  const out = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) out[j * m + i] = a[i * n + j];
+  return out;
+}
+
+/** (m×k)·(k×n) → m×n. */
+export function matmul(a: ArrayLike<number>, b: ArrayLike<number>, m: number, k: number, n: number, out = new Float64Array(m * n)): Float64Array {
+  if (a.length !== m * k || b.length !== k * n) throw new RangeError(`matmul: shapes ${m}×${k} and ${k}×${n} do not match lengths ${a.length}, ${b.length}`);
+  out.fill(0);
+  for (let i = 0; i < m; i++) {
+    for (let p = 0; p < k; p++) {
+      const aip = a[i * k + p];
+      if (aip === 0) continue;
+      for (let j = 0; j < n; j++) out[i * n + j] += aip * b[p * n + j];
+    }
+  }
+  return out;
+}
+
+/** (m×n)·x → length-m vector. */
+export function matvec(a: ArrayLike<number>, x: ArrayLike<number>, m: number, n: number, out = new Float64Array(m)): Float64Array {
+  for (let i = 0; i < m; i++) {
+    let s = 0;
+    for (let j = 0; j < n; j++) s += a[i * n + j] * x[j];
+    out[i] = s;
+  }
+  return out;
+}
+
+export interface LU {
+  n: number;
+  /** L (unit lower, below the diagonal) and U (on and above) packed in one matrix. */
+  lu: Float64Array;
+  /** Row i of LU is row perm[i] of A. */
+  perm: Int32Array;
+  /** +1 or −1: the parity of the row permutation. */
+  sign: number;
+}
+
+/**
+ * LU factorisation with partial pivoting, PA = LU. Throws SingularMatrixError when a pivot
+ * is below n·ε·max|a_ij| (singular to working precision).
+ */
+export function luFactor(a: ArrayLike<number>, n: number): LU {
+  checkSquare(a, n, 'luFactor');
+  const lu = Float64Array.from(a);
+  const perm = Int32Array.from({ length: n }, (_, i) => i);
+  let sign = 1, scale = 0;
+  for (let i = 0; i < n * n; i++) scale = Math.max(scale, Math.abs(lu[i]));
+  if (!Number.isFinite(scale)) throw new RangeError('luFactor: matrix has non-finite entries');
+  const tiny = n * EPS * scale;
+  for (let k = 0; k < n; k++) {
+    let p = k, best = Math.abs(lu[k * n + k]);
+    for (let i = k + 1; i < n; i++) {
+      const v = Math.abs(lu[i * n + k]);
+      if (v > best) { best = v; p = i; }
+    }
+    if (best <= tiny) {
+      throw new SingularMatrixError(
+        `matrix is singular to working precision: pivot ${best.toExponential(3)} in column ${k} ≤ n·ε·max|a| = ${tiny.toExponential(3)}`, k, best);
+    }
+    if (p !== k) {
+      for (let j = 0; j < n; j++) { const t = lu[k * n + j]; lu[k * n + j] = lu[p * n + j]; lu[p * n + j] = t; }
+      const t = perm[k]; perm[k] = perm[p]; perm[p] = t;
+      sign = -sign;
+    }
+    const pivot = lu[k * n + k];
+    for (let i = k + 1; i < n; i++) {
+      const f = (lu[i * n + k] /= pivot);
+      if (f === 0) continue;
+      for (let j = k + 1; j < n; j++) lu[i * n + j] -= f * lu[k * n + j];
+    }
+  }
+  return { n, lu, perm, sign };
+}
+
+/** Solves A x = b from an LU factorisation; b has n rows and b.length / n columns (row-major). */
+export function luSolve(f: LU, b: ArrayLike<number>): Float64Array {
+  const { n, lu, perm } = f;
+  const m = b.length / n;
+  if (!Number.isInteger(m) || m < 1) throw new RangeError(`luSolve: right-hand side length ${b.length} is not a multiple of ${n}`);
+  const x = new Float64Array(n * m);
+  for (let i = 0; i < n; i++) for (let c = 0; c < m; c++) x[i * m + c] = b[perm[i] * m + c];
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < i; k++) {
+      const l = lu[i * n + k];
+      if (l !== 0) for (let c = 0; c < m; c++) x[i * m + c] -= l * x[k * m + c];
+    }
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    for (let k = i + 1; k < n; k++) {
+      const u = lu[i * n + k];
+      if (u !== 0) for (let c = 0; c < m; c++) x[i * m + c] -= u * x[k * m + c];
+    }
+    const d = lu[i * n + i];
+    for (let c = 0; c < m; c++) x[i * m + c] /= d;
+  }
+  return x;
+}
+
+/** Solves A x = b (b: n-vector or n×m right-hand sides); throws SingularMatrixError for a singular A. */
+export function solve(a: ArrayLike<number>, b: ArrayLike<number>, n: number): Float64Array {
+  return luSolve(luFactor(a, n), b);
+}
+
+/** Determinant (0 for a matrix singular to working precision). */
+export function det(a: ArrayLike<number>, n: number): number {
+  let f: LU;
+  try {
+    f = luFactor(a, n);
+  } catch (e) {
+    if (e instanceof SingularMatrixError) return 0;
+    throw e;
+  }
+  let d = f.sign;
+  for (let i = 0; i < n; i++) d *= f.lu[i * n + i];
+  return d;
+}
+
+/** Inverse; throws SingularMatrixError for a singular matrix. */
+export function inverse(a: ArrayLike<number>, n: number): Float64Array {
+  return luSolve(luFactor(a, n), identity(n));
+}
+
+// ---------------------------------------------------------------- symmetric eigenproblem
+
+export interface SymmetricEigen {
+  /** Eigenvalues in ascending order. */
+  values: Float64Array;
+  /** n×n row-major; column j (entries vectors[i·n + j]) is the unit eigenvector of values[j]. */
+  vectors: Float64Array;
+}
+
+/**
+ * Eigen-decomposition A = V diag(λ) Vᵀ of a symmetric matrix by the cyclic Jacobi method
+ * (only the upper triangle's symmetric part is used: A is symmetrised as (A + Aᵀ)/2).
+ */
+export function symmetricEigen(a: ArrayLike<number>, n: number): SymmetricEigen {
+  checkSquare(a, n, 'symmetricEigen');
+  // Work on A / max|a_ij| so that squared entries neither underflow nor overflow.
+  let maxAbs = 0;
+  for (let i = 0; i < n * n; i++) maxAbs = Math.max(maxAbs, Math.abs(a[i]));
+  if (!Number.isFinite(maxAbs)) throw new RangeError('symmetricEigen: matrix has non-finite entries');
+  const unscale = maxAbs > 0 ? maxAbs : 1;
+  const s = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) s[i * n + j] = 0.5 * (a[i * n + j] / unscale + a[j * n + i] / unscale);
+  const v = identity(n);
+  let frob = 0;
+  for (let i = 0; i < n * n; i++) frob += s[i] * s[i];
+  const target = (EPS * EPS) * frob;
+  for (let sweep = 0; sweep < 100; sweep++) {
+    let off = 0;
+    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += s[p * n + q] ** 2;
+    if (off <= target) break;
+    for (let p = 0; p < n - 1; p++) {
+      for (let q = p + 1; q < n; q++) {
+        const apq = s[p * n + q];
+        if (apq === 0) continue;
+        const app = s[p * n + p], aqq = s[q * n + q];
+        // Skip rotations below rounding of the diagonal (after the first sweeps).
+        if (sweep > 3 && Math.abs(apq) < EPS * 1e-3 * Math.min(Math.abs(app), Math.abs(aqq))) { s[p * n + q] = s[q * n + p] = 0; continue; }
+        const theta = (aqq - app) / (2 * apq);
+        const t = (theta >= 0 ? 1 : -1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1), sn = t * c;
+        for (let k = 0; k < n; k++) { // columns p, q of S·J
+          const skp = s[k * n + p], skq = s[k * n + q];
+          s[k * n + p] = c * skp - sn * skq;
+          s[k * n + q] = sn * skp + c * skq;
+        }
+        for (let k = 0; k < n; k++) { // rows p, q of Jᵀ·(S·J)
+          const spk = s[p * n + k], sqk = s[q * n + k];
+          s[p * n + k] = c * spk - sn * sqk;
+          s[q * n + k] = sn * spk + c * sqk;
+        }
+        s[p * n + q] = s[q * n + p] = 0;
+        for (let k = 0; k < n; k++) {
+          const vkp = v[k * n + p], vkq = v[k * n + q];
+          v[k * n + p] = c * vkp - sn * vkq;
+          v[k * n + q] = sn * vkp + c * vkq;
+        }
+      }
+    }
+  }
+  const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => s[i * n + i] - s[j * n + j]);
+  const values = Float64Array.from(order, (i) => s[i * n + i] * unscale);
+  const vectors = new Float64Array(n * n);
+  order.forEach((src, dst) => { for (let k = 0; k < n; k++) vectors[k * n + dst] = v[k * n + src]; });
+  return { values, vectors };
+}
+
+/** f(A) = V diag(f(λ)) Vᵀ for a symmetric A. */
+export function symmetricMatrixFunction(a: ArrayLike<number>, n: number, f: (lambda: number) => number): Float64Array {
+  const { values, vectors } = symmetricEigen(a, n);
+  const out = new Float64Array(n * n);
+  for (let k = 0; k < n; k++) {
+    const fk = f(values[k]);
+    for (let i = 0; i < n; i++) {
+      const vik = vectors[i * n + k] * fk;
+      if (vik === 0) continue;
+      for (let j = 0; j < n; j++) out[i * n + j] += vik * vectors[j * n + k];
+    }
+  }
+  return out;
+}
+
+/** Matrix exponential e^A of a symmetric matrix via its eigen-decomposition. */
+export function expmSymmetric(a: ArrayLike<number>, n: number): Float64Array {
+  return symmetricMatrixFunction(a, n, Math.exp);
+}
+
+// ---------------------------------------------------------------- general real eigenvalues
+
+/**
+ * Eigenvalues of a general real matrix: balancing, reduction to upper Hessenberg form by
+ * stabilised elimination, then the shifted (Francis double-shift) QR algorithm. Complex
+ * eigenvalues come in conjugate pairs. Sorted by decreasing real part, then decreasing imaginary part.
+ */
+export function eigenvalues(a: ArrayLike<number>, n: number): Complex[] {
+  checkSquare(a, n, 'eigenvalues');
+  // 1-based working copy h[i][j] = h[i*(n+1)+j], as in the EISPACK/Numerical Recipes formulation.
+  const N = n + 1;
+  const h = new Float64Array(N * N);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) h[(i + 1) * N + j + 1] = a[i * n + j];
+  for (let i = 0; i < h.length; i++) if (!Number.isFinite(h[i])) throw new RangeError('eigenvalues: matrix has non-finite entries');
+  balance(h, n);
+  toHessenberg(h, n);
+  const wr = new Float64Array(N), wi = new Float64Array(N);
+  hessenbergQr(h, n, wr, wi);
+  const out: Complex[] = [];
+  for (let i = 1; i <= n; i++) out.push({ re: wr[i], im: wi[i] });
+  return out.sort((x, y) => y.re - x.re || y.im - x.im);
+}
+
+/** Similarity scaling by powers of 2 so that rows and columns have comparable norms. */
+function balance(h: Float64Array, n: number): void {
+  const N = n + 1, RADIX = 2, SQRDX = RADIX * RADIX;
+  let done = false;
+  while (!done) {
+    done = true;
+    for (let i = 1; i <= n; i++) {
+      let r = 0, c = 0;
+      for (let j = 1; j <= n; j++) {
+        if (j !== i) { c += Math.abs(h[j * N + i]); r += Math.abs(h[i * N + j]); }
+      }
+      if (c !== 0 && r !== 0) {
+        let g = r / RADIX, f = 1;
+        const s = c + r;
+        while (c < g) { f *= RADIX; c *= SQRDX; }
+        g = r * RADIX;
+        while (c > g) { f /= RADIX; c /= SQRDX; }
+        if ((c + r) / f < 0.95 * s) {
+          done = false;
+          g = 1 / f;
+          for (let j = 1; j <= n; j++) h[i * N + j] *= g;
+          for (let j = 1; j <= n; j++) h[j * N + i] *= f;
+        }
+      }
+    }
+  }
+}
+
+/** Upper Hessenberg form by Gaussian elimination with pivoting (similarity transforms). */
+function toHessenberg(h: Float64Array, n: number): void {
+  const N = n + 1;
+  for (let m = 2; m < n; m++) {
+    let x = 0, i = m;
+    for (let j = m; j <= n; j++) {
+      if (Math.abs(h[j * N + m - 1]) > Math.abs(x)) { x = h[j * N + m - 1]; i = j; }
+    }
+    if (i !== m) {
+      for (let j = m - 1; j <= n; j++) { const t = h[i * N + j]; h[i * N + j] = h[m * N + j]; h[m * N + j] = t; }
+      for (let j = 1; j <= n; j++) { const t = h[j * N + i]; h[j * N + i] = h[j * N + m]; h[j * N + m] = t; }
+    }
+    if (x !== 0) {
+      for (i = m + 1; i <= n; i++) {
+        let y = h[i * N + m - 1];
+        if (y !== 0) {
+          y /= x;
+          h[i * N + m - 1] = y;
+          for (let j = m; j <= n; j++) h[i * N + j] -= y * h[m * N + j];
+          for (let j = 1; j <= n; j++) h[j * N + m] += y * h[j * N + i];
+        }
+      }
+    }
+  }
+  for (let i = 3; i <= n; i++) for (let j = 1; j < i - 1; j++) h[i * N + j] = 0;
+}
+
+/** Eigenvalues of an upper Hessenberg matrix by the shifted QR algorithm (Francis double shift). */
+function hessenbergQr(h: Float64Array, n: number, wr: Float64Array, wi: Float64Array): void {
+  const N = n + 1;
+  const A = (i: number, j: number) => h[i * N + j];
+  let anorm = 0;
+  for (let i = 1; i <= n; i++) for (let j = Math.max(i - 1, 1); j <= n; j++) anorm += Math.abs(A(i, j));
+  // Subdiagonal entries this small are negligible whatever the diagonal (LAPACK's safmin·n/ulp).
+  const smallNum = 2.2250738585072014e-308 * (n / EPS);
+  let nn = n, t = 0;
+  let p = 0, q = 0, r = 0, s = 0, w = 0, x = 0, y = 0, z = 0;
+  while (nn >= 1) {
+    let its = 0, l: number;
+    do {
+      for (l = nn; l >= 2; l--) {
+        s = Math.abs(A(l - 1, l - 1)) + Math.abs(A(l, l));
+        if (s === 0) s = anorm;
+        const sub = Math.abs(A(l, l - 1));
+        if (sub + s === s || sub <= smallNum) { h[l * N + l - 1] = 0; break; }
+      }
+      x = A(nn, nn);
+      if (l === nn) {
+        wr[nn] = x + t;
+        wi[nn--] = 0;
+      } else {
+        y = A(nn - 1, nn - 1);
+        w = A(nn, nn - 1) * A(nn - 1, nn);
+        if (l === nn - 1) {
+          p = 0.5 * (y - x);
+          q = p * p + w;
+          z = Math.sqrt(Math.abs(q));
+          x += t;
+          if (q >= 0) {
+            z = p + (p >= 0 ? Math.abs(z) : -Math.abs(z));
+            wr[nn - 1] = wr[nn] = x + z;
+            if (z !== 0) wr[nn] = x - w / z;
+            wi[nn - 1] = wi[nn] = 0;
+          } else {
+            wr[nn - 1] = wr[nn] = x + p;
+            wi[nn - 1] = -(wi[nn] = z);
+          }
+          nn -= 2;
+        } else {
+          if (its === 60) throw new Error(`eigenvalues: QR iteration did not converge (block ending at row ${nn})`);
+          if (its % 10 === 0 && its > 0) { // exceptional shift
+            t += x;
+            for (let i = 1; i <= nn; i++) h[i * N + i] -= x;
+            s = Math.abs(A(nn, nn - 1)) + Math.abs(A(nn - 1, nn - 2));
+            y = x = 0.75 * s;
+            w = -0.4375 * s * s;
+          }
+          ++its;
+          let m: number;
+          for (m = nn - 2; m >= l; m--) {
+            z = A(m, m);
+            r = x - z;
+            s = y - z;
+            p = (r * s - w) / A(m + 1, m) + A(m, m + 1);
+            q = A(m + 1, m + 1) - z - r - s;
+            r = A(m + 2, m + 1);
+            s = Math.abs(p) + Math.abs(q) + Math.abs(r);
+            p /= s; q /= s; r /= s;
+            if (m === l) break;
+            const u = Math.abs(A(m, m - 1)) * (Math.abs(q) + Math.abs(r));
+            const v = Math.abs(p) * (Math.abs(A(m - 1, m - 1)) + Math.abs(z) + Math.abs(A(m + 1, m + 1)));
+            if (u + v === v) break;
+          }
+          for (let i = m + 2; i <= nn; i++) {
+            h[i * N + i - 2] = 0;
+            if (i !== m + 2) h[i * N + i - 3] = 0;
+          }
+          for (let k = m; k <= nn - 1; k++) {
+            if (k !== m) {
+              p = A(k, k - 1);
+              q = A(k + 1, k - 1);
+              r = 0;
+              if (k !== nn - 1) r = A(k + 2, k - 1);
+              if ((x = Math.abs(p) + Math.abs(q) + Math.abs(r)) !== 0) { p /= x; q /= x; r /= x; }
+            }
+            const root = Math.sqrt(p * p + q * q + r * r);
+            if ((s = p >= 0 ? root : -root) !== 0) {
+              if (k === m) {
+                if (l !== m) h[k * N + k - 1] = -A(k, k - 1);
+              } else {
+                h[k * N + k - 1] = -s * x;
+              }
+              p += s;
+              x = p / s;
+              y = q / s;
+              z = r / s;
+              q /= p;
+              r /= p;
+              for (let j = k; j <= nn; j++) {
+                p = A(k, j) + q * A(k + 1, j);
+                if (k !== nn - 1) {
+                  p += r * A(k + 2, j);
+                  h[(k + 2) * N + j] -= p * z;
+                }
+                h[(k + 1) * N + j] -= p * y;
+                h[k * N + j] -= p * x;
+              }
+              const mmin = nn < k + 3 ? nn : k + 3;
+              for (let i = l; i <= mmin; i++) {
+                p = x * A(i, k) + y * A(i, k + 1);
+                if (k !== nn - 1) {
+                  p += z * A(i, k + 2);
+                  h[i * N + k + 2] -= p * r;
+                }
+                h[i * N + k + 1] -= p * q;
+                h[i * N + k] -= p;
+              }
+            }
+          }
+        }
+      }
+    } while (l < nn - 1);
+  }
+}
