@@ -1,0 +1,530 @@
+// Batched evaluation of Exprs: many states × many parameter sets in one call,
+// through the f64 twin (plain JS emitted from the AST) or a GPU.js kernel
+// emitted from the same AST; plus a System's right-hand side in the batched
+// layout of src/numeric/ode.ts.
+//
+// Layout (row-major, one row per batch member b = 0..B-1):
+//   inputs  X[b·nIn + i]
+//   params  P[j] shared by all members, or P[b·nP + j] per member
+//   outputs Y[b·nOut + k]
+
+import { availableParallelism } from 'node:os';
+import type { GPU } from 'gpu.js';
+import type { Expr } from '../symbolic/expr.ts';
+import { F64_FUNCTIONS } from '../symbolic/evaluate.ts';
+import type { System } from '../symbolic/system.ts';
+import { CompileError, Lowering, declare, estimateWork, quote, type Op } from './lower.ts';
+import { assertSafeSource, emitBlock, gpuFunctionSources, jsPreamble, newNeeds, type Needs } from './emit.ts';
+import {
+  type GpuKernelRun, type GpuMode, type RanBackend, copyResult, createGpu, createGpuKernel, plannedBackend, ranBackend,
+} from './gpujs.ts';
+
+export type Backend = 'auto' | 'f64' | 'cpu' | 'webasm' | 'async' | 'gpu';
+export type Precision = 'f64' | 'f32';
+export type Vec = Float64Array | Float32Array;
+export type ParamLayout = 'shared' | 'member';
+
+export interface CompileOptions {
+  /** names of the per-member inputs (default: the System's state) */
+  readonly inputs?: readonly string[];
+  /** names of the parameters (default: the System's params) */
+  readonly params?: readonly string[];
+  /** default 'auto' */
+  readonly backend?: Backend;
+  /** default 'f64' for 'auto'/'f64', 'f32' for the gpu.js backends */
+  readonly precision?: Precision;
+}
+
+/** The f64 twin: same call shape as Kernel.run. */
+export interface Twin {
+  (inputs: Vec, params?: Vec, out?: Vec): Vec;
+  /** emitted source of the twin (shared-parameter variant) */
+  readonly source: string;
+}
+
+export interface Kernel {
+  readonly inputs: readonly string[];
+  readonly params: readonly string[];
+  readonly nOut: number;
+  readonly requested: Backend;
+  readonly precision: Precision;
+  /** estimated work per output cell (units of one f64 add), used by 'auto' */
+  readonly work: number;
+  /** the backend that ran the last call; before any call, the one a large sync batch would use */
+  readonly backend: RanBackend;
+  /** whether the last call split its cells over worker threads */
+  readonly threaded: boolean;
+  /** why the last call used its backend */
+  readonly reason: string;
+  /** emitted sources: the twin's and the GPU.js kernel function's */
+  readonly source: { readonly js: string; readonly gpujs: string };
+  readonly f64: Twin;
+  /** Evaluates all outputs for a batch; sync backends only ('async' needs runAsync). */
+  run(inputs: Vec, params?: Vec, out?: Vec): Vec;
+  /** Same, for every backend, threaded where 'async' (or 'auto' with f32) chooses so. */
+  runAsync(inputs: Vec, params?: Vec, out?: Vec): Promise<Vec>;
+  /** Releases gpu.js kernels and worker pools. */
+  dispose(): void;
+}
+
+// ---------- the backend rule ----------
+
+/**
+ * Auto choice for precision 'f32' (precision 'f64' always takes the twin).
+ * A gpu.js call costs a fixed overhead plus ~7 ns per output cell for copying
+ * and converting arrays (measured: Lorenz right-hand side, 3·10^5 cells,
+ * twin 0.30 ms vs webasm 2.4 ms vs async 2.2 ms), so light per-element work
+ * stays on the twin; the threaded kernel wins only when each cell carries
+ * enough work and there are enough cells to split. See AUTO_RULE_NOTES.
+ */
+export const AUTO_RULE = {
+  /** below this many cells gpu.js does not thread and never wins */
+  minCellsThreaded: 16384,
+  /** per-cell work (OP_WORK units) above which 'async' beats the twin on ≥ 2 cores */
+  minWorkThreaded: 1e9,
+  /** per-cell work above which sync 'webasm' beats the twin */
+  minWorkSync: Infinity,
+};
+
+export interface Choice {
+  readonly backend: 'f64' | GpuMode;
+  readonly reason: string;
+}
+
+/** The auto rule as a function (documented by AUTO_RULE). */
+export function chooseBackend(opts: {
+  precision: Precision; workPerCell: number; cells: number; async: boolean; cores?: number;
+}): Choice {
+  const { precision, workPerCell, cells, async } = opts;
+  const cores = opts.cores ?? availableParallelism();
+  if (precision === 'f64') return { backend: 'f64', reason: "precision 'f64': only the twin computes in f64" };
+  if (async && cores >= 2 && cells >= AUTO_RULE.minCellsThreaded && workPerCell >= AUTO_RULE.minWorkThreaded) {
+    return { backend: 'async', reason: `f32, ${cells} cells × work ${workPerCell.toFixed(0)} per cell on ${cores} cores: threaded kernel` };
+  }
+  if (workPerCell >= AUTO_RULE.minWorkSync) {
+    return { backend: 'webasm', reason: `f32, work ${workPerCell.toFixed(0)} per cell: SIMD kernel` };
+  }
+  return {
+    backend: 'f64',
+    reason: `f32, ${cells} cells × work ${workPerCell.toFixed(0)} per cell${async ? '' : ' (sync call)'}: `
+      + 'light per-element work, the twin is faster than a gpu.js call',
+  };
+}
+
+// ---------- shared preparation ----------
+
+interface Prepared {
+  readonly lowering: Lowering;
+  readonly roots: readonly Op[];
+  readonly nIn: number;
+  readonly nP: number;
+}
+
+function toExprList(exprs: readonly Expr[] | System): readonly Expr[] {
+  if (Array.isArray(exprs)) return exprs;
+  const sys = exprs as System;
+  if (!sys || !Array.isArray(sys.drift)) throw new CompileError('compile expects an array of Exprs or a System');
+  return sys.drift;
+}
+
+function prepare(exprs: readonly Expr[], groups: { role: string; names: readonly string[] }[]): Prepared & { declared: ReturnType<typeof declare> } {
+  if (exprs.length === 0) throw new CompileError('nothing to compile: no expressions');
+  const declared = declare(groups);
+  const lowering = new Lowering(declared);
+  const roots = exprs.map((e) => lowering.lower(e));
+  const count = (role: string) => declared.roles.filter((r) => r === role).length;
+  return { declared, lowering, roots, nIn: count('input') + count('state'), nP: count('param') };
+}
+
+/** Emits `const aS = <arr>[<base> + i];` for every slot in [from, to) the block reads. */
+function loads(needs: Needs, from: number, to: number, arr: string, base: string): string[] {
+  const out: string[] = [];
+  for (let s = from; s < to; s++) {
+    if (!needs.slots.has(s)) continue;
+    const i = s - from;
+    out.push(`const a${s} = ${arr}[${base === '' ? i : i === 0 ? base : `${base} + ${i}`}];`);
+  }
+  return out;
+}
+
+const slotLocal = (slot: number) => `a${slot}`;
+
+function buildJs<F>(body: string, needs: Needs): F {
+  const src = `${jsPreamble(needs)}\n${body}`;
+  assertSafeSource(src);
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- src is emitted from the AST and re-checked above
+  return new Function('H', src)(F64_FUNCTIONS) as F;
+}
+
+// ---------- the twin ----------
+
+/** Twin source for one parameter layout: (X, P, Y, B) fills Y. */
+function twinSource(prep: Prepared, layout: ParamLayout): { body: string; needs: Needs } {
+  const { roots, nIn, nP } = prep;
+  const nOut = roots.length;
+  const needs = newNeeds();
+  const block = emitBlock(roots, 'js', slotLocal, needs);
+  const inputLoads = loads(needs, 0, nIn, 'X', 'o');
+  const paramLoads = layout === 'shared' ? loads(needs, nIn, nIn + nP, 'P', '') : loads(needs, nIn, nIn + nP, 'P', 'q');
+  const stores = block.results.map((r, k) => `Y[${k === 0 ? 'r' : `r + ${k}`}] = ${r};`);
+  const body = [
+    'return function (X, P, Y, B) {',
+    ...(layout === 'shared' ? paramLoads : []),
+    'let o = 0;', 'let r = 0;', 'let q = 0;',
+    'for (let b = 0; b < B; b++) {',
+    ...inputLoads,
+    ...(layout === 'member' ? paramLoads : []),
+    ...block.lines,
+    ...stores,
+    `o = o + ${nIn};`, `r = r + ${nOut};`, `q = q + ${nP};`,
+    '}',
+    'return Y;',
+    '};',
+  ].join('\n');
+  return { body, needs };
+}
+
+type TwinFn = (X: Vec, P: Vec, Y: Vec, B: number) => Vec;
+
+// ---------- the GPU.js kernel source ----------
+
+/** Largest number of cells per gpu.js call: thread ids stay exact in f32. */
+const MAX_CELLS_PER_CALL = 2 ** 22;
+
+function gpuSource(prep: Prepared, layout: ParamLayout): { source: string; functions: string[] } {
+  const { roots, nIn, nP } = prep;
+  const nOut = roots.length;
+  const needs = newNeeds();
+  const lines = ['function (X, P) {', 'const c = this.thread.x;'];
+  if (nOut === 1) lines.push('const b = c;');
+  else {
+    // floor((c + 1/2)/nOut) is exact for c < 2^22: the quotient stays ≥ 1/(2·nOut) away from integers
+    lines.push(`const b = Math.floor((c + 0.5) / ${nOut}.0);`, `const k = c - b * ${nOut};`);
+  }
+  lines.push(`const o = b * ${nIn};`);
+  if (layout === 'member') lines.push(`const q = b * ${nP};`);
+  // each output in its own branch, with its own temporaries (v<k>_<i>);
+  // the inputs any branch reads are loaded once, before the branches
+  const branches = roots.map((root, k) => emitBlock([root], 'gpujs', slotLocal, needs, `v${k}_`));
+  lines.push(...loads(needs, 0, nIn, 'X', 'o'));
+  lines.push(...(layout === 'shared' ? loads(needs, nIn, nIn + nP, 'P', '') : loads(needs, nIn, nIn + nP, 'P', 'q')));
+  branches.forEach((block, k) => {
+    const body = [...block.lines, `return ${block.results[0]};`];
+    if (k < nOut - 1) lines.push(`if (k == ${k}.0) {`, ...body, '}');
+    else lines.push(...body);
+  });
+  lines.push('}');
+  return { source: lines.join('\n'), functions: gpuFunctionSources(needs) };
+}
+
+// ---------- the kernel ----------
+
+const PLACEHOLDER = new Float32Array(1);
+
+class CompiledKernel implements Kernel {
+  readonly inputs: readonly string[];
+  readonly params: readonly string[];
+  readonly nOut: number;
+  readonly work: number;
+  readonly source: { js: string; gpujs: string };
+  readonly f64: Twin;
+  backend: RanBackend;
+  threaded = false;
+  reason: string;
+  private readonly twins = new Map<ParamLayout, TwinFn>();
+  private readonly gpus = new Map<GpuMode, GPU>();
+  private readonly gpuKernels = new Map<string, GpuKernelRun>();
+
+  constructor(
+    private readonly prep: Prepared,
+    inputs: readonly string[], params: readonly string[],
+    readonly requested: Backend, readonly precision: Precision,
+  ) {
+    this.inputs = [...inputs];
+    this.params = [...params];
+    this.nOut = prep.roots.length;
+    this.work = estimateWork(prep.roots) / this.nOut;
+    const js = twinSource(prep, 'shared');
+    this.source = { js: `${jsPreamble(js.needs)}\n${js.body}`, gpujs: gpuSource(prep, 'shared').source };
+    const twin = ((x: Vec, p?: Vec, out?: Vec) => this.runTwin(x, p, out)) as Twin;
+    Object.defineProperty(twin, 'source', { value: this.source.js });
+    this.f64 = twin;
+    if (requested !== 'auto' && requested !== 'f64') this.gpu(requested); // fail early if unavailable
+    const planned = this.choose(MAX_CELLS_PER_CALL, requested === 'async');
+    this.backend = planned.backend === 'f64' ? 'f64' : plannedBackend(this.gpu(planned.backend));
+    this.threaded = planned.backend === 'async';
+    this.reason = `planned: ${planned.reason}`;
+  }
+
+  private choose(cells: number, async: boolean): Choice {
+    const r = this.requested;
+    if (r === 'auto') return chooseBackend({ precision: this.precision, workPerCell: this.work, cells, async });
+    if (r === 'async' && !async) {
+      throw new CompileError("backend 'async' returns a Promise: call runAsync, not run", 'async');
+    }
+    return { backend: r, reason: `backend '${r}' requested` };
+  }
+
+  private gpu(mode: GpuMode): GPU {
+    let g = this.gpus.get(mode);
+    if (!g) {
+      g = createGpu(mode);
+      this.gpus.set(mode, g);
+    }
+    return g;
+  }
+
+  /** Batch size and parameter layout of a call, validated. */
+  private shape(x: Vec, p: Vec | undefined, out: Vec | undefined): { B: number; layout: ParamLayout; P: Vec } {
+    const { nIn, nP } = this.prep;
+    let B: number;
+    if (nIn > 0) {
+      if (!x || x.length % nIn !== 0) {
+        throw new RangeError(`inputs have length ${x?.length}, not a multiple of ${nIn} (${this.inputs.join(', ')})`);
+      }
+      B = x.length / nIn;
+    } else if (out) B = Math.floor(out.length / this.nOut);
+    else B = p && nP > 0 ? Math.floor(p.length / nP) : 1;
+    if (nP === 0) return { B, layout: 'shared', P: PLACEHOLDER };
+    if (!p) throw new RangeError(`parameters ${this.params.join(', ')} need values`);
+    let layout: ParamLayout;
+    if (p.length === nP) layout = 'shared';
+    else if (p.length === B * nP) layout = 'member';
+    else {
+      throw new RangeError(`params have length ${p.length}: expected ${nP} (shared) or ${B}×${nP} = ${B * nP} (per member)`);
+    }
+    if (out && out.length < B * this.nOut) throw new RangeError(`out has length ${out.length} < ${B}×${this.nOut}`);
+    return { B, layout, P: p };
+  }
+
+  private twin(layout: ParamLayout): TwinFn {
+    let f = this.twins.get(layout);
+    if (!f) {
+      const { body, needs } = twinSource(this.prep, layout);
+      f = buildJs<TwinFn>(body, needs);
+      this.twins.set(layout, f);
+    }
+    return f;
+  }
+
+  private runTwin(x: Vec, p?: Vec, out?: Vec): Vec {
+    const { B, layout, P } = this.shape(x, p, out);
+    const Y = out ?? new Float64Array(B * this.nOut);
+    return this.twin(layout)(x, P, Y, B);
+  }
+
+  private gpuKernel(mode: GpuMode, B: number, layout: ParamLayout): GpuKernelRun {
+    const key = `${mode}|${B}|${layout}`;
+    let k = this.gpuKernels.get(key);
+    if (!k) {
+      const { source, functions } = gpuSource(this.prep, layout);
+      k = createGpuKernel(this.gpu(mode), { source, functions, output: [B * this.nOut], loopMaxIterations: 1 });
+      if (this.gpuKernels.size >= 8) this.evictOne();
+      this.gpuKernels.set(key, k);
+    }
+    return k;
+  }
+
+  private evictOne(): void {
+    const [key, k] = this.gpuKernels.entries().next().value as [string, GpuKernelRun];
+    this.gpuKernels.delete(key);
+    k.destroy?.();
+  }
+
+  /** Chunks of at most MAX_CELLS_PER_CALL cells: [first member, end member). */
+  private chunks(B: number): [number, number][] {
+    const per = Math.max(1, Math.floor(MAX_CELLS_PER_CALL / this.nOut));
+    const out: [number, number][] = [];
+    for (let b0 = 0; b0 < B; b0 += per) out.push([b0, Math.min(B, b0 + per)]);
+    return out;
+  }
+
+  private args(x: Vec, P: Vec, layout: ParamLayout, b0: number, b1: number): [Vec, Vec] {
+    const { nIn, nP } = this.prep;
+    const X = nIn === 0 ? PLACEHOLDER : x.subarray(b0 * nIn, b1 * nIn);
+    const Pc = layout === 'member' ? P.subarray(b0 * nP, b1 * nP) : P;
+    return [X, Pc];
+  }
+
+  private record(choice: Choice, k: GpuKernelRun | undefined): void {
+    this.backend = k ? ranBackend(k) : 'f64';
+    this.threaded = k?.kernel?._lastRunPath === 'threaded';
+    const fallback = k?.kernel?.fallbackReason;
+    this.reason = fallback ? `${choice.reason}; gpu.js fell back: ${fallback}` : choice.reason;
+  }
+
+  run(x: Vec, p?: Vec, out?: Vec): Vec {
+    const { B, layout, P } = this.shape(x, p, out);
+    const choice = this.choose(B * this.nOut, false);
+    const Y = out ?? new Float64Array(B * this.nOut);
+    if (choice.backend === 'f64') {
+      this.twin(layout)(x, P, Y, B);
+      this.record(choice, undefined);
+      return Y;
+    }
+    let last: GpuKernelRun | undefined;
+    for (const [b0, b1] of this.chunks(B)) {
+      last = this.gpuKernel(choice.backend, b1 - b0, layout);
+      const result = last(...this.args(x, P, layout, b0, b1));
+      if (result instanceof Promise) throw new CompileError(`gpu.js mode '${choice.backend}' returned a Promise: call runAsync`);
+      copyResult(result, Y, b0 * this.nOut);
+    }
+    this.record(choice, last);
+    return Y;
+  }
+
+  async runAsync(x: Vec, p?: Vec, out?: Vec): Promise<Vec> {
+    const { B, layout, P } = this.shape(x, p, out);
+    const choice = this.choose(B * this.nOut, true);
+    const Y = out ?? new Float64Array(B * this.nOut);
+    if (choice.backend === 'f64') {
+      this.twin(layout)(x, P, Y, B);
+      this.record(choice, undefined);
+      return Y;
+    }
+    let last: GpuKernelRun | undefined;
+    for (const [b0, b1] of this.chunks(B)) {
+      last = this.gpuKernel(choice.backend, b1 - b0, layout);
+      copyResult(await last(...this.args(x, P, layout, b0, b1)), Y, b0 * this.nOut);
+    }
+    this.record(choice, last);
+    return Y;
+  }
+
+  dispose(): void {
+    for (const k of this.gpuKernels.values()) k.destroy?.();
+    this.gpuKernels.clear();
+    for (const g of this.gpus.values()) void g.destroy();
+    this.gpus.clear();
+  }
+}
+
+const GPU_BACKENDS = new Set<Backend>(['cpu', 'webasm', 'async', 'gpu']);
+
+function checkOptions(backend: Backend, precision: Precision | undefined): Precision {
+  if (!['auto', 'f64', 'cpu', 'webasm', 'async', 'gpu'].includes(backend)) {
+    throw new CompileError(`unknown backend ${quote(backend)} (known: auto, f64, cpu, webasm, async, gpu)`, String(backend));
+  }
+  const p = precision ?? (GPU_BACKENDS.has(backend) ? 'f32' : 'f64');
+  if (p !== 'f32' && p !== 'f64') throw new CompileError(`unknown precision ${quote(p)} (known: f64, f32)`, String(p));
+  if (p === 'f64' && GPU_BACKENDS.has(backend)) {
+    throw new CompileError(`backend '${backend}' computes in float32; precision 'f64' needs backend 'f64' or 'auto'`, backend);
+  }
+  return p;
+}
+
+/**
+ * Compiles expressions (or a System's drift) into a batched Kernel.
+ * Every symbol must be declared in `inputs` or `params`.
+ */
+export function compile(exprs: readonly Expr[] | System, opts: CompileOptions = {}): Kernel {
+  const list = toExprList(exprs);
+  const sys = Array.isArray(exprs) ? undefined : (exprs as System);
+  const inputs = opts.inputs ?? sys?.state ?? [];
+  const params = opts.params ?? sys?.params ?? [];
+  const backend = opts.backend ?? 'auto';
+  const precision = checkOptions(backend, opts.precision);
+  const prep = prepare(list, [{ role: 'input', names: inputs }, { role: 'param', names: params }]);
+  return new CompiledKernel(prep, inputs, params, backend, precision);
+}
+
+// ---------- System right-hand side ----------
+
+export interface RhsOptions {
+  /** parameter values: nP shared by all members, or B·nP per member (read at every call) */
+  readonly params?: ArrayLike<number>;
+  /** which vector field: the drift (default) or the diagonal diffusion */
+  readonly which?: 'drift' | 'diffusion';
+  /** name of time in the expressions, if not a state or parameter (default 't') */
+  readonly time?: string;
+}
+
+/** dydt = f(t, y) for a batch: y[b·D + i], dydt[b·D + i]; dydt may alias y. */
+export interface BatchRhs {
+  (t: number, y: Float64Array, dydt: Float64Array): void;
+  readonly dimension: number;
+  readonly source: string;
+  /** The same right-hand side with other parameter values (no recompilation). */
+  withParams(params: ArrayLike<number>): BatchRhs;
+}
+
+type RhsFn = (t: number, y: ArrayLike<number>, dydt: Float64Array, P: ArrayLike<number>) => void;
+
+function rhsSource(prep: Prepared, layout: ParamLayout, timeSlot: number | undefined): { body: string; needs: Needs } {
+  const { roots, nIn: D, nP } = prep;
+  const needs = newNeeds();
+  const slot = (s: number) => (s === timeSlot ? 't' : slotLocal(s));
+  const block = emitBlock(roots, 'js', slot, needs);
+  const stateLoads = loads(needs, 0, D, 'y', 'o');
+  const paramLoads = layout === 'shared' ? loads(needs, D, D + nP, 'P', '') : loads(needs, D, D + nP, 'P', 'q');
+  // all reads happen before the first write, so dydt may alias y
+  const body = [
+    'return function (t, y, dydt, P) {',
+    'const n = y.length;',
+    ...(layout === 'shared' ? paramLoads : ['let q = 0;']),
+    `for (let o = 0; o < n; o = o + ${D}) {`,
+    ...stateLoads,
+    ...(layout === 'member' ? [...paramLoads, `q = q + ${nP};`] : []),
+    ...block.lines,
+    ...block.results.map((r, i) => `dydt[${i === 0 ? 'o' : `o + ${i}`}] = ${r};`),
+    '}',
+    '};',
+  ].join('\n');
+  return { body, needs };
+}
+
+/**
+ * A System's drift (or diffusion) as a batched right-hand side
+ * `(t, y, dydt) => void` over B = y.length / D members, with the loop over
+ * the batch inside the emitted code.
+ */
+export function compileRhs(system: System, opts: RhsOptions = {}): BatchRhs {
+  const which = opts.which ?? 'drift';
+  const exprs = which === 'drift' ? system.drift : system.diffusion;
+  if (!exprs) throw new CompileError(`the system has no ${which}`);
+  if (exprs.length !== system.state.length) {
+    throw new CompileError(`the ${which} has ${exprs.length} components for ${system.state.length} state variables`);
+  }
+  const time = opts.time ?? 't';
+  const groups = [{ role: 'state', names: system.state }, { role: 'param', names: system.params }];
+  const timeDeclared = !system.state.includes(time) && !system.params.includes(time);
+  if (timeDeclared) groups.push({ role: 'time', names: [time] });
+  const prep = prepare(exprs, groups);
+  const timeSlot = timeDeclared ? prep.declared.names.length - 1 : undefined;
+  const D = prep.nIn, nP = prep.nP;
+  const fns = new Map<ParamLayout, RhsFn>();
+  const build = (layout: ParamLayout) => {
+    let f = fns.get(layout);
+    if (!f) {
+      const { body, needs } = rhsSource(prep, layout, timeSlot);
+      f = buildJs<RhsFn>(body, needs);
+      fns.set(layout, f);
+    }
+    return f;
+  };
+  const shared = rhsSource(prep, 'shared', timeSlot);
+  const source = `${jsPreamble(shared.needs)}\n${shared.body}`;
+
+  const bind = (P: ArrayLike<number>): BatchRhs => {
+    if (nP > 0 && (!P || typeof P.length !== 'number')) {
+      throw new RangeError(`parameters ${system.params.join(', ')} need values`);
+    }
+    const layout: ParamLayout = nP === 0 || P.length === nP ? 'shared' : 'member';
+    const inner = build(layout);
+    const rhs = ((t: number, y: Float64Array, dydt: Float64Array) => {
+      if (y.length % D !== 0) throw new RangeError(`state has length ${y.length}, not a multiple of ${D}`);
+      if (dydt.length < y.length) throw new RangeError(`dydt has length ${dydt.length} < ${y.length}`);
+      if (layout === 'member' && P.length !== (y.length / D) * nP) {
+        throw new RangeError(`params have length ${P.length}: expected ${nP} (shared) or ${y.length / D}×${nP} (per member)`);
+      }
+      inner(t, y, dydt, P);
+    }) as BatchRhs;
+    Object.defineProperties(rhs, {
+      dimension: { value: D },
+      source: { value: source },
+      withParams: { value: bind },
+    });
+    return rhs;
+  };
+  return bind(opts.params ?? new Float64Array(0));
+}
