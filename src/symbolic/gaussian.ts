@@ -1,0 +1,739 @@
+// Gaussian expectations E[f(x)] for x ~ N(μ, Σ) with a symbolic covariance.
+//
+// The input is expanded into terms (poly.ts); terms with the same non-polynomial
+// factors are batched, and each batch goes to the first method that applies:
+//
+//   isserlis         the batch is a polynomial in the variables (coefficients may be
+//                    any Exprs free of them): recursive Wick formula
+//                    E[x_i m] = Σ_j Σ_ij E[∂m/∂x_j], memoised on exponent vectors.
+//   complete-square  polynomial × exp/sin/cos of affine forms:
+//                    E[p(x) e^{z·x}] = e^{zᵀΣz/2} E[p(x + Σz)] with z complex for
+//                    sin/cos (product-to-sum over the trig factors).
+//   closed-form      polynomial × (exp of affine forms) × one or two activations
+//                    relu/step/abs/erf/sin/cos (tanh, sigmoid only by symmetry) of
+//                    affine forms: Stein's lemma reduces the polynomial, the exp
+//                    factors tilt the mean, and the table in gaussian-table.ts
+//                    supplies E[φ^{(k)}(w)] (any mean) and E[φ^{(k)}(w1)ψ^{(l)}(w2)]
+//                    (zero mean).
+//   hermite          otherwise, when the batch is F1(w1)·F2(w2) for two linear forms
+//                    w1, w2: Mehler's series Σ_{k≤K} a_k b_k ρ^k with Hermite
+//                    coefficients exact where the 1-D problem has a closed form and
+//                    from quadrature otherwise (numeric variance then required).
+//   quadrature       otherwise, with numeric covariance and coefficients: one
+//                    linear form → piecewise Gauss–Legendre in 1-D; three or four →
+//                    tensor Gauss–Hermite.
+//
+// Each result says which method(s) ran and whether it is exact.
+
+import {
+  type Expr, type Num, add, mul, pow, call, sym, rat, num, numAdd, numMul, ZERO, ONE, MINUS_ONE, HALF,
+  dependsOn, freeSymbols, isZero, numValue, mapChildren,
+} from './expr.ts';
+import { print } from './print.ts';
+import { evaluate } from './evaluate.ts';
+import {
+  type Poly, polyFromExpr, polyToExpr, polyTerms, polyAdd, polyMul, polyScale, polyConst, polyAtom,
+  polyPow, polyIsZero, polyConstValue, polyEqual, polyIn,
+} from './poly.ts';
+import {
+  type PolyMatrix, SteinReducer, covarianceAsPolys, matVec, dot, mulPoly, wickExpectation,
+} from './gaussian-wick.ts';
+import { type ActKind, singleMoment, pairMoment } from './gaussian-table.ts';
+import {
+  normalizedHermiteExpr, numericHermiteCoefficients, numericValue, freshSymbol, kinkPoints,
+} from './gaussian-hermite.ts';
+import { expectation1dPiecewise, expectationNd, expectation2dPolar } from '../numeric/quadrature.ts';
+import { symmetricEigen } from '../numeric/linalg.ts';
+
+export interface GaussianExpectationOptions {
+  /** Mean vector (default zero). */
+  readonly mean?: readonly Expr[];
+  /** Truncation order K of the Hermite series fallback (default 20). */
+  readonly hermiteOrder?: number;
+}
+
+export interface GaussianExpectationResult {
+  readonly expr: Expr;
+  /** True for a closed form (no truncation, no quadrature). */
+  readonly exact: boolean;
+  /** The method(s) used, joined by '+': isserlis, complete-square, closed-form, hermite, quadrature. */
+  readonly method: string;
+  /** The Hermite truncation order when the hermite method ran. */
+  readonly truncationOrder?: number;
+}
+
+/** An input the expectation cannot be taken of, or an invalid covariance. */
+export class GaussianExpectationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GaussianExpectationError';
+  }
+}
+
+const DEFAULT_HERMITE_ORDER = 20;
+const MAX_HERMITE_ORDER = 400;
+const MAX_TRIG_FACTORS = 12;
+
+// ---------------------------------------------------------------- validation
+
+/**
+ * Checks that cov is a symmetric square matrix over `vars` (structurally equal
+ * after expansion), free of the variables, with no negative numeric variance and
+ * positive semidefinite wherever it is numeric (the whole matrix, or its numeric
+ * principal blocks). Throws GaussianExpectationError otherwise.
+ */
+export function validateCovariance(vars: readonly string[], cov: readonly (readonly Expr[])[], mean?: readonly Expr[]): void {
+  const d = vars.length;
+  if (new Set(vars).size !== d) throw new GaussianExpectationError(`variables must be distinct: ${vars.join(', ')}`);
+  if (!Array.isArray(cov) || cov.length !== d || cov.some((row) => !Array.isArray(row) || row.length !== d)) {
+    throw new GaussianExpectationError(`covariance must be a square ${d}×${d} matrix for variables ${vars.join(', ')}`);
+  }
+  for (let i = 0; i < d; i++) {
+    for (let j = 0; j < d; j++) {
+      const bad = vars.find((v) => dependsOn(cov[i][j], v));
+      if (bad !== undefined) throw new GaussianExpectationError(`covariance entry [${i}][${j}] = ${print(cov[i][j])} depends on the variable ${bad}`);
+    }
+  }
+  const polys = covarianceAsPolys(cov);
+  for (let i = 0; i < d; i++) {
+    for (let j = i + 1; j < d; j++) {
+      if (!polyEqual(polys[i][j], polys[j][i])) {
+        throw new GaussianExpectationError(
+          `covariance is not symmetric: [${i}][${j}] = ${print(cov[i][j])} but [${j}][${i}] = ${print(cov[j][i])}`);
+      }
+    }
+  }
+  const values = cov.map((row) => row.map(numericValue));
+  for (let i = 0; i < d; i++) {
+    const v = values[i][i];
+    if (v !== undefined && v < 0) throw new GaussianExpectationError(`negative variance: cov[${i}][${i}] = ${v} for ${vars[i]}`);
+  }
+  // Numeric principal blocks: every numeric 2×2 block, and a greedy maximal numeric block.
+  const checkBlock = (idx: number[]) => {
+    const A = idx.map((i) => idx.map((j) => values[i][j] as number));
+    const eig = [...symmetricEigen(A.flat(), idx.length).values];
+    const scale = Math.max(1, ...eig.map(Math.abs));
+    const lo = Math.min(...eig);
+    if (lo < -1e-12 * scale) {
+      const where = idx.length === d ? '' : ` (of the block ${idx.map((i) => vars[i]).join(', ')})`;
+      throw new GaussianExpectationError(`covariance is not positive semidefinite: eigenvalue ${lo}${where}`);
+    }
+  };
+  const numericPair = (i: number, j: number) => values[i][j] !== undefined;
+  const block: number[] = [];
+  for (let i = 0; i < d; i++) {
+    if (numericPair(i, i) && block.every((j) => numericPair(i, j))) block.push(i);
+  }
+  if (block.length > 0) checkBlock(block);
+  for (let i = 0; i < d; i++) {
+    for (let j = i + 1; j < d; j++) {
+      if (numericPair(i, i) && numericPair(j, j) && numericPair(i, j)) checkBlock([i, j]);
+    }
+  }
+  if (mean !== undefined) {
+    if (!Array.isArray(mean) || mean.length !== d) throw new GaussianExpectationError(`mean must have ${d} entries, got ${mean?.length}`);
+    mean.forEach((m, i) => {
+      const bad = vars.find((v) => dependsOn(m, v));
+      if (bad !== undefined) throw new GaussianExpectationError(`mean entry ${i} = ${print(m)} depends on the variable ${bad}`);
+    });
+  }
+}
+
+// ---------------------------------------------------------------- helpers
+
+/** e with every symbol in `map` replaced (a general helper; expr.ts has none). */
+export function substitute(e: Expr, map: ReadonlyMap<string, Expr>): Expr {
+  if (e.kind === 'sym') return map.get(e.name) ?? e;
+  return mapChildren(e, (c) => substitute(c, map));
+}
+
+/** An affine form l·x + b, as polynomials (l_i and b free of the variables). */
+interface Affine {
+  readonly lin: readonly Poly[];
+  readonly b: Poly;
+  readonly key: string;
+}
+
+function affineOf(arg: Expr, vars: readonly string[]): Affine | undefined {
+  let p;
+  try {
+    p = polyIn(arg, vars);
+  } catch {
+    return undefined;
+  }
+  const lin: Poly[] = vars.map(() => polyConst(0));
+  let b = polyConst(0);
+  for (const t of p.terms) {
+    const deg = t.exps.reduce((s, k) => s + k, 0);
+    if (deg > 1) return undefined;
+    const c = polyFromExpr(t.coeff);
+    if (deg === 0) b = polyAdd(b, c);
+    else lin[t.exps.findIndex((k) => k === 1)] = polyAdd(lin[t.exps.findIndex((k) => k === 1)], c);
+  }
+  if (lin.every(polyIsZero)) return undefined;
+  return { lin, b, key: [...lin, b].map((q) => print(polyToExpr(q))).join('|') };
+}
+
+const affineExpr = (a: Affine, vars: readonly string[]): Expr =>
+  add(...a.lin.map((l, i) => mul(polyToExpr(l), sym(vars[i]))), polyToExpr(a.b));
+
+/** The affine form as a polynomial in the variables. */
+const affinePoly = (a: Affine, vars: readonly string[]): Poly =>
+  polyAdd(...a.lin.map((l, i) => mulPoly(l, polyAtom(vars[i]))), a.b);
+
+type AffineFn = 'exp' | 'sin' | 'cos' | 'relu' | 'step' | 'abs' | 'erf' | 'tanh' | 'sigmoid' | 'softplus';
+const AFFINE_FNS = new Set<string>(['exp', 'sin', 'cos', 'relu', 'step', 'abs', 'erf', 'tanh', 'sigmoid', 'softplus']);
+
+/** A factor of a term that is not polynomial in the variables. */
+type Factor =
+  | { readonly type: 'affine'; readonly fn: AffineFn; readonly aff: Affine; readonly power: number }
+  | { readonly type: 'opaque'; readonly atom: Expr; readonly power: number };
+
+const factorKey = (f: Factor): string =>
+  (f.type === 'affine' ? `${f.fn}(${f.aff.key})` : `[${print(f.atom)}]`) + `^${f.power}`;
+
+const factorExpr = (f: Factor, vars: readonly string[]): Expr =>
+  pow(f.type === 'affine' ? call(f.fn, affineExpr(f.aff, vars)) : f.atom, rat(f.power));
+
+/** Terms with the same non-polynomial factors, their polynomial parts summed. */
+interface Batch {
+  poly: Poly;
+  readonly factors: readonly Factor[];
+}
+
+/** A polynomial in the variables (and other atoms) split into monomials in the variables. */
+function splitByVariables(p: Poly, vars: readonly string[]): Array<{ exps: number[]; coeff: Poly }> {
+  const index = new Map(vars.map((v, i) => [v, i] as const));
+  const groups = new Map<string, { exps: number[]; coeff: Poly }>();
+  for (const t of polyTerms(p)) {
+    const exps = new Array<number>(vars.length).fill(0);
+    const rest: Poly[] = [];
+    for (const f of t.factors) {
+      const i = f.atom.kind === 'sym' ? index.get(f.atom.name) : undefined;
+      if (i !== undefined) exps[i] = f.exp;
+      else rest.push(polyAtom(f.atom, f.exp));
+    }
+    const coeff = polyScale(rest.length ? polyMul(...rest) : polyConst(1), t.coeff);
+    const key = exps.join(',');
+    const g = groups.get(key);
+    if (g) g.coeff = polyAdd(g.coeff, coeff);
+    else groups.set(key, { exps, coeff });
+  }
+  return [...groups.values()];
+}
+
+/** p with variables replaced by polynomials. */
+function substitutePoly(p: Poly, map: ReadonlyMap<string, Poly>): Poly {
+  const parts: Poly[] = [];
+  for (const t of polyTerms(p)) {
+    const fs = t.factors.map((f) => {
+      const r = f.atom.kind === 'sym' ? map.get(f.atom.name) : undefined;
+      return r ? polyPow(r, f.exp) : polyAtom(f.atom, f.exp);
+    });
+    parts.push(polyScale(fs.length ? polyMul(...fs) : polyConst(1), t.coeff));
+  }
+  return polyAdd(...parts);
+}
+
+interface Partial {
+  expr: Expr;
+  exact: boolean;
+  methods: string[];
+  truncationOrder?: number;
+}
+
+// ---------------------------------------------------------------- entry point
+
+/**
+ * E[e] for x = vars ~ N(mean, cov). See the file header for which inputs go to
+ * which method; the result says which method ran and whether it is exact.
+ */
+export function gaussianExpectation(
+  e: Expr, vars: readonly string[], cov: readonly (readonly Expr[])[], opts: GaussianExpectationOptions = {},
+): GaussianExpectationResult {
+  validateCovariance(vars, cov, opts.mean);
+  const K = opts.hermiteOrder ?? DEFAULT_HERMITE_ORDER;
+  if (!Number.isInteger(K) || K < 0 || K > MAX_HERMITE_ORDER) {
+    throw new GaussianExpectationError(`hermiteOrder must be an integer in 0..${MAX_HERMITE_ORDER}, got ${K}`);
+  }
+  return new Engine(vars, cov, K, true).run(e, opts.mean);
+}
+
+class Engine {
+  readonly sigma: PolyMatrix;
+
+  constructor(
+    readonly vars: readonly string[],
+    readonly cov: readonly (readonly Expr[])[],
+    readonly K: number,
+    /** Whether the Hermite/quadrature fallbacks may run (off inside coefficient computations). */
+    readonly allowFallback: boolean,
+  ) {
+    this.sigma = covarianceAsPolys(cov);
+  }
+
+  run(e: Expr, mean?: readonly Expr[]): GaussianExpectationResult {
+    const { vars } = this;
+    if (mean && mean.some((m) => !isZero(m))) {
+      e = substitute(e, new Map(vars.map((v, i) => [v, add(sym(v), mean[i])] as const)));
+    }
+    const batches = this.batches(e);
+    let polySum = polyConst(0);
+    const others: Expr[] = [];
+    let exact = true;
+    const methods: string[] = [];
+    let truncationOrder: number | undefined;
+    for (const batch of batches) {
+      if (batch.factors.length === 0) {
+        polySum = polyAdd(polySum, wickExpectation(this.sigma, splitByVariables(batch.poly, vars)));
+        methods.push('isserlis');
+        continue;
+      }
+      const r = this.batch(batch);
+      others.push(r.expr);
+      exact &&= r.exact;
+      methods.push(...r.methods);
+      if (r.truncationOrder !== undefined) truncationOrder = Math.max(truncationOrder ?? 0, r.truncationOrder);
+    }
+    const expr = add(polyToExpr(polySum), ...others);
+    const method = [...new Set(methods)].join('+') || 'isserlis';
+    return truncationOrder === undefined ? { expr, exact, method } : { expr, exact, method, truncationOrder };
+  }
+
+  /** Expands e and groups its terms by their non-polynomial factors. */
+  batches(e: Expr): Batch[] {
+    const { vars } = this;
+    const varSet = new Set(vars);
+    const out = new Map<string, Batch>();
+    const p = polyFromExpr(e);
+    for (const t of polyTerms(p)) {
+      const polyParts: Poly[] = [polyConst(t.coeff)];
+      const factors: Factor[] = [];
+      for (const { atom, exp } of t.factors) {
+        if (!vars.some((v) => dependsOn(atom, v))) { polyParts.push(polyAtom(atom, exp)); continue; }
+        if (atom.kind === 'sym' && varSet.has(atom.name)) {
+          if (exp < 0) throw new GaussianExpectationError(`E[${print(pow(atom, rat(exp)))}] is not defined (negative power of a Gaussian variable)`);
+          polyParts.push(polyAtom(atom, exp));
+          continue;
+        }
+        if (atom.kind === 'call' && AFFINE_FNS.has(atom.fn) && exp > 0) {
+          const aff = affineOf(atom.args[0], vars);
+          if (aff) { factors.push({ type: 'affine', fn: atom.fn as AffineFn, aff, power: exp }); continue; }
+        }
+        factors.push({ type: 'opaque', atom, power: exp });
+      }
+      factors.sort((a, b) => (factorKey(a) < factorKey(b) ? -1 : factorKey(a) > factorKey(b) ? 1 : 0));
+      const key = factors.map(factorKey).join('*');
+      const poly = polyMul(...polyParts);
+      const old = out.get(key);
+      if (old) old.poly = polyAdd(old.poly, poly);
+      else out.set(key, { poly, factors });
+    }
+    return [...out.values()].filter((b) => !polyIsZero(b.poly));
+  }
+
+  batch(b: Batch): Partial {
+    const merged = this.mergeSameArgument(b);
+    if (merged.factors.length === 0) {
+      return { expr: polyToExpr(wickExpectation(this.sigma, splitByVariables(merged.poly, this.vars))), exact: true, methods: ['isserlis'] };
+    }
+    const opaque = merged.factors.some((f) => f.type === 'opaque');
+    if (!opaque) {
+      const affs = merged.factors as Array<Extract<Factor, { type: 'affine' }>>;
+      const exps = affs.filter((f) => f.fn === 'exp');
+      const trig = affs.filter((f) => f.fn === 'sin' || f.fn === 'cos');
+      const acts = affs.filter((f) => f.fn !== 'exp' && f.fn !== 'sin' && f.fn !== 'cos');
+      if (acts.length === 0) {
+        const r = this.completeSquare(merged.poly, exps, trig);
+        if (r) return { expr: r, exact: true, methods: ['complete-square'] };
+      } else {
+        const actList = [...acts, ...trig].flatMap((f) => new Array<typeof f>(f.power).fill(f));
+        if (actList.length <= 2) {
+          const r = this.stein(merged.poly, exps, actList);
+          if (r) return { expr: r, exact: true, methods: ['closed-form'] };
+        }
+      }
+    }
+    if (!this.allowFallback) {
+      throw new GaussianExpectationError(`no closed form for E[${print(this.batchExpr(merged))}]`);
+    }
+    return this.fallback(merged);
+  }
+
+  batchExpr(b: Batch): Expr {
+    return mul(polyToExpr(b.poly), ...b.factors.map((f) => factorExpr(f, this.vars)));
+  }
+
+  /**
+   * Products of relu/step/abs of the same affine form w collapse to one factor:
+   * relu^r |w|^a step^s = w^{r+a−1} relu(w) (r ≥ 1), w^a step(w) (r = 0 < s);
+   * |w|^a = w^a (a even) or w^{a−1}|w| (a odd).
+   */
+  mergeSameArgument(b: Batch): Batch {
+    const byArg = new Map<string, Array<Extract<Factor, { type: 'affine' }>>>();
+    const rest: Factor[] = [];
+    for (const f of b.factors) {
+      if (f.type === 'affine' && (f.fn === 'relu' || f.fn === 'step' || f.fn === 'abs')) {
+        const list = byArg.get(f.aff.key) ?? [];
+        list.push(f);
+        byArg.set(f.aff.key, list);
+      } else rest.push(f);
+    }
+    let poly = b.poly;
+    let changed = false;
+    for (const list of byArg.values()) {
+      const aff = list[0].aff;
+      const pw = (fn: string) => list.filter((f) => f.fn === fn).reduce((s, f) => s + f.power, 0);
+      const r = pw('relu'), s = pw('step'), a = pw('abs');
+      const w = affinePoly(aff, this.vars);
+      let k: number, fn: 'relu' | 'step' | 'abs' | undefined;
+      if (r > 0) { k = r + a - 1; fn = 'relu'; }
+      else if (s > 0) { k = a; fn = 'step'; }
+      else { k = a % 2 === 0 ? a : a - 1; fn = a % 2 === 0 ? undefined : 'abs'; }
+      if (list.length === 1 && list[0].power === 1) { rest.push(list[0]); continue; }
+      changed = true;
+      if (k > 0) poly = polyMul(poly, polyPow(w, k));
+      if (fn) rest.push({ type: 'affine', fn, aff, power: 1 });
+    }
+    if (!changed) return b;
+    rest.sort((x, y) => (factorKey(x) < factorKey(y) ? -1 : 1));
+    return { poly, factors: rest };
+  }
+
+  /** E[p(x) Π exp(a_r·x + b_r) Π trig_t(l_t·x + β_t)] by completing the square (complex shift for trig). */
+  completeSquare(
+    p: Poly, exps: ReadonlyArray<Extract<Factor, { type: 'affine' }>>, trig: ReadonlyArray<Extract<Factor, { type: 'affine' }>>,
+  ): Expr | null {
+    const { vars, sigma } = this;
+    const d = vars.length;
+    let a: Poly[] = vars.map(() => polyConst(0));
+    let b0 = polyConst(0);
+    for (const f of exps) {
+      a = a.map((x, i) => polyAdd(x, polyScale(f.aff.lin[i], rat(f.power))));
+      b0 = polyAdd(b0, polyScale(f.aff.b, rat(f.power)));
+    }
+    const trigList = trig.flatMap((f) => new Array<typeof f>(f.power).fill(f));
+    const T = trigList.length;
+    if (T > MAX_TRIG_FACTORS) return null;
+    const sa = matVec(sigma, a);
+    const aSa = dot(a, sa);
+    const unit = freshSymbol('imag_unit', [...vars, ...freeSymbols(polyToExpr(p))]);
+    const parts: Expr[] = [];
+    const patterns = T === 0 ? 1 : 2 ** (T - 1);
+    for (let mask = 0; mask < patterns; mask++) {
+      // ε_0 = +1; ε_t = −1 where bit t−1 of mask is set. Conjugate patterns are folded into 2·Re.
+      const eps = trigList.map((_, t) => (t === 0 ? 1 : (mask >> (t - 1)) & 1 ? -1 : 1));
+      let B: Poly[] = vars.map(() => polyConst(0));
+      let beta = polyConst(0);
+      let cRe: Num = ONE, cIm: Num = ZERO; // Π c_ε: cos → 1/2, sin → ∓i/2
+      trigList.forEach((f, t) => {
+        B = B.map((x, i) => polyAdd(x, polyScale(f.aff.lin[i], rat(eps[t]))));
+        beta = polyAdd(beta, polyScale(f.aff.b, rat(eps[t])));
+        const [fr, fi] = f.fn === 'cos' ? [HALF, ZERO] : [ZERO, rat(-eps[t], 2)];
+        [cRe, cIm] = [numAdd(numMul(cRe, fr), numMul(numMul(cIm, fi), MINUS_ONE)), numAdd(numMul(cRe, fi), numMul(cIm, fr))];
+      });
+      const sB = matVec(sigma, B);
+      const realExponent = polyAdd(b0, polyScale(polySubtract(aSa, dot(B, sB)), HALF));
+      const theta = polyAdd(beta, dot(a, sB));
+      // E[p(x + Σa + iΣB)] with i carried as the formal symbol `unit`.
+      const shift = new Map<string, Poly>();
+      for (let i = 0; i < d; i++) {
+        const s = polyAdd(sa[i], mulPoly(sB[i], polyAtom(unit)));
+        if (!polyIsZero(s)) shift.set(vars[i], polyAdd(polyAtom(vars[i]), s));
+      }
+      const shifted = shift.size ? substitutePoly(p, shift) : p;
+      const moments = splitByVariables(shifted, [...vars, unit]);
+      let pRe = polyConst(0), pIm = polyConst(0);
+      const byPower = new Map<number, Array<{ exps: number[]; coeff: Poly }>>();
+      for (const m of moments) {
+        const k = m.exps[d];
+        const list = byPower.get(k) ?? [];
+        list.push({ exps: m.exps.slice(0, d), coeff: m.coeff });
+        byPower.set(k, list);
+      }
+      for (const [k, list] of byPower) {
+        const val = polyScale(wickExpectation(sigma, list), rat(k % 4 >= 2 ? -1 : 1));
+        if (k % 2 === 0) pRe = polyAdd(pRe, val); else pIm = polyAdd(pIm, val);
+      }
+      // Re[(cRe + i cIm) e^{iθ} (pRe + i pIm)] = X pRe − Y pIm.
+      const thetaZero = polyIsZero(theta);
+      const th = polyToExpr(theta);
+      const cosT = thetaZero ? ONE : call('cos', th), sinT = thetaZero ? ZERO : call('sin', th);
+      const X = add(mul(cRe, cosT), mul(MINUS_ONE, cIm, sinT));
+      const Y = add(mul(cRe, sinT), mul(cIm, cosT));
+      const re = add(mul(X, polyToExpr(pRe)), mul(rat(-1), Y, polyToExpr(pIm)));
+      const pref = polyIsZero(realExponent) ? ONE : call('exp', polyToExpr(realExponent));
+      parts.push(mul(rat(T === 0 ? 1 : 2), pref, re));
+    }
+    return polyToExpr(polyFromExpr(add(...parts)));
+  }
+
+  /**
+   * E[p(x) Π exp(a·x + b) φ1(w1) (φ2(w2))]: tilt by the exponentials (x → x + Σa),
+   * reduce the polynomial by Stein's lemma, then the closed-form table. Null when
+   * some needed table entry is missing.
+   */
+  stein(
+    p: Poly, exps: ReadonlyArray<Extract<Factor, { type: 'affine' }>>, acts: ReadonlyArray<Extract<Factor, { type: 'affine' }>>,
+  ): Expr | null {
+    const { vars, sigma } = this;
+    let a: Poly[] = vars.map(() => polyConst(0));
+    let b0 = polyConst(0);
+    for (const f of exps) {
+      a = a.map((x, i) => polyAdd(x, polyScale(f.aff.lin[i], rat(f.power))));
+      b0 = polyAdd(b0, polyScale(f.aff.b, rat(f.power)));
+    }
+    const sa = matVec(sigma, a);
+    const tilted = !a.every(polyIsZero);
+    let poly = p;
+    if (tilted) {
+      const shift = new Map<string, Poly>();
+      vars.forEach((v, i) => { if (!polyIsZero(sa[i])) shift.set(v, polyAdd(polyAtom(v), sa[i])); });
+      poly = substitutePoly(p, shift);
+    }
+    const lins = acts.map((f) => f.aff.lin);
+    const bs = acts.map((f) => (tilted ? polyAdd(f.aff.b, dot(f.aff.lin, sa)) : f.aff.b));
+    const kinds = acts.map((f) => f.fn as ActKind);
+    const sigmaL = lins.map((l) => matVec(sigma, l));
+    const variances = lins.map((l, i) => dot(l, sigmaL[i]));
+    const reducer = new SteinReducer(sigma, sigmaL);
+    const byShift = new Map<string, { shift: number[]; coeff: Poly }>();
+    for (const term of splitByVariables(poly, vars)) {
+      for (const r of reducer.reduce(term.exps).values()) {
+        const key = r.shift.join(',');
+        const c = mulPoly(term.coeff, r.coeff);
+        const old = byShift.get(key);
+        byShift.set(key, { shift: r.shift, coeff: old ? polyAdd(old.coeff, c) : c });
+      }
+    }
+    const parts: Expr[] = [];
+    for (const { shift, coeff } of byShift.values()) {
+      if (polyIsZero(coeff)) continue;
+      let base: Expr | null;
+      if (kinds.length === 1) {
+        base = singleMoment(kinds[0], shift[0], polyToExpr(variances[0]), polyToExpr(bs[0]));
+      } else {
+        if (!polyIsZero(bs[0]) || !polyIsZero(bs[1])) return null;
+        base = pairMoment(kinds[0], shift[0], kinds[1], shift[1], { q1: variances[0], q2: variances[1], c: dot(lins[0], sigmaL[1]) });
+      }
+      if (base === null) return null;
+      if (isZero(base)) continue;
+      const cv = polyConstValue(coeff);
+      parts.push(cv !== undefined ? mul(cv, base) : mul(polyToExpr(coeff), base));
+    }
+    const body = add(...parts);
+    const exponent = polyAdd(b0, polyScale(dot(a, sa), HALF));
+    return polyIsZero(exponent) || isZero(body) ? body : mul(call('exp', polyToExpr(exponent)), body);
+  }
+
+  // ------------------------------------------------------------ fallbacks
+
+  /** Hermite series (two linear forms) or numeric quadrature, one monomial of the batch at a time. */
+  fallback(b: Batch): Partial {
+    const { vars } = this;
+    const parts: Expr[] = [];
+    let exact = true;
+    const methods: string[] = [];
+    let truncationOrder: number | undefined;
+    for (const term of splitByVariables(b.poly, vars)) {
+      const r = this.fallbackMonomial(term.exps, b.factors);
+      const cv = polyConstValue(term.coeff);
+      parts.push(cv !== undefined ? mul(cv, r.expr) : mul(polyToExpr(term.coeff), r.expr));
+      exact &&= r.exact;
+      methods.push(...r.methods);
+      if (r.truncationOrder !== undefined) truncationOrder = Math.max(truncationOrder ?? 0, r.truncationOrder);
+    }
+    return { expr: add(...parts), exact, methods, truncationOrder };
+  }
+
+  fallbackMonomial(exps: readonly number[], factors: readonly Factor[]): Partial {
+    const { vars } = this;
+    const d = vars.length;
+    const t = freshSymbol('t', vars);
+    // Group the factors by the linear form they depend on (up to a scalar).
+    const groups = new Map<string, { dir: Poly[]; items: Expr[] }>();
+    const unitDir = (i: number) => vars.map((_, j) => polyConst(j === i ? 1 : 0));
+    const addItem = (dir: Poly[], item: Expr) => {
+      const key = dir.map((q) => print(polyToExpr(q))).join('|');
+      const g = groups.get(key);
+      if (g) g.items.push(item); else groups.set(key, { dir, items: [item] });
+    };
+    exps.forEach((k, i) => { if (k > 0) addItem(unitDir(i), pow(sym(t), rat(k))); });
+    const described = () => print(mul(...exps.map((k, i) => pow(sym(vars[i]), rat(k))), ...factors.map((f) => factorExpr(f, vars))));
+    for (const f of factors) {
+      if (f.type === 'affine') {
+        const i0 = f.aff.lin.findIndex((l) => !polyIsZero(l));
+        const lambda = f.aff.lin[i0];
+        const inv = polyPow(lambda, -1);
+        const dir = f.aff.lin.map((l) => mulPoly(l, inv));
+        addItem(dir, pow(call(f.fn, add(mul(polyToExpr(lambda), sym(t)), polyToExpr(f.aff.b))), rat(f.power)));
+      } else {
+        const deps = vars.filter((v) => dependsOn(f.atom, v));
+        if (deps.length !== 1) {
+          return this.numericTensor(exps, factors, `E[${described()}]: the factor ${print(f.atom)} depends on ${deps.join(', ')} jointly`);
+        }
+        const i = vars.indexOf(deps[0]);
+        addItem(unitDir(i), pow(substitute(f.atom, new Map([[deps[0], sym(t)]])), rat(f.power)));
+      }
+    }
+    const gs = [...groups.values()];
+    const variance = (dir: Poly[]) => dot(dir, matVec(this.sigma, dir));
+    if (gs.length === 1) {
+      const F = mul(...gs[0].items);
+      const s = numericValue(polyToExpr(variance(gs[0].dir)));
+      const others = [...freeSymbols(F)].filter((n) => n !== t);
+      if (s === undefined || others.length) {
+        throw new GaussianExpectationError(
+          `no closed form for E[${described()}]; the numeric fallback needs numeric values for ${[...(s === undefined ? ['the variance'] : []), ...others].join(', ')}`);
+      }
+      const env: Record<string, number> = {};
+      const value = expectation1dPiecewise((x) => { env[t] = x; return evaluate(F, env); }, 0, s, kinkPoints(F, t), 2 * polyDegreeIn(F, t) + 4);
+      if (!Number.isFinite(value)) throw new GaussianExpectationError(`E[${described()}] is not finite`);
+      return { expr: num(value), exact: false, methods: ['quadrature'] };
+    }
+    if (gs.length === 2) return this.hermiteSeries(gs[0], gs[1], t, described);
+    return this.numericTensor(exps, factors, `E[${described()}] involves ${gs.length} linear forms`);
+  }
+
+  /** Mehler: E[F1(w1) F2(w2)] ≈ Σ_{k≤K} a_k b_k ρ^k. */
+  hermiteSeries(
+    g1: { dir: Poly[]; items: Expr[] }, g2: { dir: Poly[]; items: Expr[] }, t: string, described: () => string,
+  ): Partial {
+    const s1 = dot(g1.dir, matVec(this.sigma, g1.dir));
+    const s2 = dot(g2.dir, matVec(this.sigma, g2.dir));
+    const c = dot(g1.dir, matVec(this.sigma, g2.dir));
+    const F1 = mul(...g1.items), F2 = mul(...g2.items);
+    const deg1 = polynomialDegree(F1, t), deg2 = polynomialDegree(F2, t);
+    const finite = Math.min(deg1 ?? Infinity, deg2 ?? Infinity);
+    const K = Math.min(this.K, finite);
+    const A = this.hermiteCoefficients(F1, t, s1, K, described);
+    const B = this.hermiteCoefficients(F2, t, s2, K, described);
+    const s1e = polyToExpr(s1), s2e = polyToExpr(s2), ce = polyToExpr(c);
+    const s1v = numericValue(s1e), s2v = numericValue(s2e);
+    const terms: Expr[] = [];
+    for (let k = 0; k <= K; k++) {
+      const ak = A.coeffs[k], bk = B.coeffs[k];
+      const av = numericValue(ak), bv = numericValue(bk);
+      if (av === 0 || bv === 0) continue;
+      if (av !== undefined && bv !== undefined && s1v !== undefined && s2v !== undefined) {
+        const coef = (av * bv) / Math.pow(s1v * s2v, k / 2);
+        if (coef !== 0) terms.push(mul(num(coef), pow(ce, rat(k))));
+      } else {
+        const rho = mul(ce, pow(call('sqrt', mul(s1e, s2e)), MINUS_ONE));
+        terms.push(mul(ak, bk, pow(rho, rat(k))));
+      }
+    }
+    let expr = add(...terms);
+    const v = numericValue(expr);
+    if (v !== undefined) expr = num(v);
+    const exact = A.exact && B.exact && finite <= this.K;
+    return { expr, exact, methods: ['hermite'], truncationOrder: K };
+  }
+
+  /** a_k = E[F(w) h_k(w/√s)], w ~ N(0, s): exact (closed form in 1-D) when possible, else numeric. */
+  hermiteCoefficients(F: Expr, t: string, s: Poly, K: number, described: () => string): { coeffs: Expr[]; exact: boolean } {
+    const sExpr = polyToExpr(s);
+    const sub = new Engine([t], [[sExpr]], 0, false);
+    const coeffs: Expr[] = [];
+    try {
+      const z = mul(sym(t), pow(call('sqrt', sExpr), MINUS_ONE));
+      for (let k = 0; k <= K; k++) {
+        const r = sub.run(mul(F, normalizedHermiteExpr(k, z)));
+        const v = numericValue(r.expr);
+        coeffs.push(v !== undefined ? num(v) : r.expr);
+      }
+      return { coeffs, exact: true };
+    } catch (err) {
+      if (!(err instanceof GaussianExpectationError)) throw err;
+    }
+    const sv = numericValue(sExpr);
+    const others = [...freeSymbols(F)].filter((n) => n !== t);
+    if (sv === undefined || others.length) {
+      throw new GaussianExpectationError(
+        `no closed form for E[${described()}]; its Hermite series needs numeric values for ${[...(sv === undefined ? [`the variance ${print(sExpr)}`] : []), ...others].join(', ')}`);
+    }
+    const a = numericHermiteCoefficients(F, t, sv, K);
+    return { coeffs: [...a].map((x) => num(x)), exact: false };
+  }
+
+  /** Numeric tensor Gauss–Hermite over all variables (numeric covariance, ≤ 4 variables). */
+  numericTensor(exps: readonly number[], factors: readonly Factor[], why: string): Partial {
+    const { vars } = this;
+    const F = mul(...exps.map((k, i) => pow(sym(vars[i]), rat(k))), ...factors.map((f) => factorExpr(f, vars)));
+    const cov = this.cov.map((row) => row.map(numericValue));
+    const others = [...freeSymbols(F)].filter((n) => !vars.includes(n));
+    if (cov.some((row) => row.some((x) => x === undefined)) || others.length || vars.length > 4) {
+      throw new GaussianExpectationError(`no closed form for ${why}; the numeric fallback needs a numeric covariance, numeric coefficients and at most 4 variables`);
+    }
+    const env: Record<string, number> = {};
+    let value: number;
+    const kinks = vars.length === 2 ? originKinks(factors) : undefined;
+    if (kinks) {
+      // Zero mean, kinks only along lines through the origin: polar rule, f64-accurate.
+      value = expectation2dPolar((u, v) => { env[vars[0]] = u; env[vars[1]] = v; return evaluate(F, env); }, cov as number[][], kinks);
+    } else {
+      const n = [0, 200, 80, 40, 20][vars.length];
+      value = expectationNd((x) => { vars.forEach((v, i) => { env[v] = x[i]; }); return evaluate(F, env); }, cov as number[][], n);
+    }
+    if (!Number.isFinite(value)) throw new GaussianExpectationError(`${why}: the numeric expectation is not finite`);
+    return { expr: num(value), exact: false, methods: ['quadrature'] };
+  }
+}
+
+/**
+ * For two variables: the lines α·u + β·v = 0 along which the factors kink, when
+ * every kink is such a line through the origin (relu/step/abs of a linear form
+ * with numeric coefficients and no constant); undefined otherwise.
+ */
+function originKinks(factors: readonly Factor[]): Array<[number, number]> | undefined {
+  const lines: Array<[number, number]> = [];
+  for (const f of factors) {
+    if (f.type === 'opaque') {
+      if (hasKinkFunction(f.atom)) return undefined;
+      continue;
+    }
+    if (f.fn !== 'relu' && f.fn !== 'step' && f.fn !== 'abs') continue;
+    if (!polyIsZero(f.aff.b)) return undefined;
+    const [al, be] = f.aff.lin.map((l) => numericValue(polyToExpr(l)));
+    if (al === undefined || be === undefined) return undefined;
+    lines.push([al, be]);
+  }
+  return lines;
+}
+
+function hasKinkFunction(e: Expr): boolean {
+  if (e.kind === 'call' && ['relu', 'step', 'abs', 'min', 'max'].includes(e.fn)) return true;
+  if (e.kind === 'add') return e.terms.some(hasKinkFunction);
+  if (e.kind === 'mul') return e.factors.some(hasKinkFunction);
+  if (e.kind === 'pow') return hasKinkFunction(e.base) || hasKinkFunction(e.exp);
+  if (e.kind === 'call') return e.args.some(hasKinkFunction);
+  return false;
+}
+
+function polySubtract(a: Poly, b: Poly): Poly { return polyAdd(a, polyScale(b, MINUS_ONE)); }
+
+/** The degree of F in t if F is a polynomial in t, else undefined. */
+function polynomialDegree(F: Expr, t: string): number | undefined {
+  try {
+    const p = polyIn(F, [t]);
+    return p.terms.reduce((m, x) => Math.max(m, x.exps[0]), 0);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Largest power of t appearing as a polynomial factor (for quadrature range), 0 if none. */
+function polyDegreeIn(F: Expr, t: string): number {
+  let d = 0;
+  const visit = (e: Expr) => {
+    if (e.kind === 'pow' && e.base.kind === 'sym' && e.base.name === t && e.exp.kind === 'num') d = Math.max(d, Math.abs(numValue(e.exp)));
+    if (e.kind === 'add') e.terms.forEach(visit);
+    else if (e.kind === 'mul') e.factors.forEach(visit);
+    else if (e.kind === 'pow') visit(e.base);
+    else if (e.kind === 'call') e.args.forEach(visit);
+  };
+  visit(F);
+  return d;
+}
+
+
