@@ -112,6 +112,8 @@ export interface Dopri5Options extends BatchOptions {
   maxSteps?: number;
   /** Default 'steps' (every accepted step). Record times are filled from the dense output. */
   record?: RecordSpec;
+  /** Times at which to sample the dense output (the same as `record: tEval`). */
+  tEval?: ArrayLike<number>;
   /** Keep the continuous extension of every step so that `solution.at(t)` works. Default false. */
   dense?: boolean;
 }
@@ -150,7 +152,8 @@ export function dopri5(rhs: BatchRhs, y0: ArrayLike<number>, opts: Dopri5Options
   if (!(rtol >= 0 && atol >= 0 && rtol + atol > 0)) throw new RangeError(`${who}: tolerances must be ≥ 0 and not both 0`);
   const hmax = Math.abs(opts.hmax ?? t1 - t0) || Infinity;
   const maxSteps = opts.maxSteps ?? 100_000;
-  const record = parseRecord(opts.record, t0, t1, who);
+  if (opts.tEval !== undefined && opts.record !== undefined) throw new RangeError(`${who}: give record or tEval, not both`);
+  const record = parseRecord(opts.tEval ?? opts.record, t0, t1, who);
   const dir = t1 >= t0 ? 1 : -1;
   const n = y0.length, { batch, dim } = layout;
 

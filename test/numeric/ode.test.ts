@@ -42,6 +42,7 @@ describe('rk4', () => {
     });
     const fit = logLogFit(steps.map((n) => T / n), errors);
     const msg = `RK4 fitted order ${fit.slope.toFixed(3)} ± ${fit.slopeStdErr.toFixed(3)} (errors ${errors.map((e) => e.toExponential(2)).join(', ')})`;
+    console.log(msg);
     expect(Math.abs(fit.slope - 4), msg).toBeLessThan(0.1);
   });
 
@@ -126,6 +127,8 @@ describe('dopri5', () => {
     const times = Array.from({ length: 41 }, (_, i) => i * 0.25);
     const a = dopri5(oscillator([1.3]), [0, 1], { t0: 0, t1: 10, rtol: 1e-8, atol: 1e-10, record: times });
     const b = dopri5(oscillator([1.3]), [0, 1], { t0: 0, t1: 10, rtol: 1e-8, atol: 1e-10, dense: true });
+    const c = dopri5(oscillator([1.3]), [0, 1], { t0: 0, t1: 10, rtol: 1e-8, atol: 1e-10, tEval: times });
+    expect(c.y).toEqual(a.y);
     expect(Array.from(a.t)).toEqual(times);
     times.forEach((t, k) => {
       expect(a.y[k][0]).toBeCloseTo(b.at(t)[0], 14);
