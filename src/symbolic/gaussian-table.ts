@@ -24,7 +24,15 @@ export type ActKind =
 /** Grammar functions treated as activations of an affine form. */
 export const ACTIVATION_FUNCTIONS = ['relu', 'step', 'abs', 'erf', 'tanh', 'sigmoid', 'softplus'] as const;
 
-const sqrt = (e: Expr): Expr => call('sqrt', e);
+/** √e, folded to a rational when e is the square of one. */
+export function sqrtExpr(e: Expr): Expr {
+  if (e.kind === 'num' && e.p >= 0 && Number.isSafeInteger(e.p)) {
+    const a = Math.round(Math.sqrt(e.p)), b = Math.round(Math.sqrt(e.q));
+    if (a * a === e.p && b * b === e.q) return rat(a, b);
+  }
+  return call('sqrt', e);
+}
+const sqrt = sqrtExpr;
 const SQRT_2PI = sqrt(mul(TWO, PI));
 const SQRT_PI = sqrt(PI);
 

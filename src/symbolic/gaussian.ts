@@ -26,8 +26,8 @@
 // Each result says which method(s) ran and whether it is exact.
 
 import {
-  type Expr, type Num, add, mul, pow, call, sym, rat, num, numAdd, numMul, ZERO, ONE, MINUS_ONE, HALF,
-  dependsOn, freeSymbols, isZero, numValue, mapChildren,
+  type Expr, type Num, add, mul, pow, call, sym, rat, num, numAdd, numMul, ZERO, ONE, MINUS_ONE, HALF, PI,
+  dependsOn, freeSymbols, isZero, numValue, mapChildren, equal,
 } from './expr.ts';
 import { print } from './print.ts';
 import { evaluate } from './evaluate.ts';
@@ -38,7 +38,7 @@ import {
 import {
   type PolyMatrix, SteinReducer, covarianceAsPolys, matVec, dot, mulPoly, wickExpectation,
 } from './gaussian-wick.ts';
-import { type ActKind, singleMoment, pairMoment } from './gaussian-table.ts';
+import { type ActKind, singleMoment, pairMoment, sqrtExpr } from './gaussian-table.ts';
 import {
   normalizedHermiteExpr, numericHermiteCoefficients, numericValue, freshSymbol, kinkPoints,
 } from './gaussian-hermite.ts';
@@ -181,7 +181,43 @@ const affineExpr = (a: Affine, vars: readonly string[]): Expr =>
 const affinePoly = (a: Affine, vars: readonly string[]): Poly =>
   polyAdd(...a.lin.map((l, i) => mulPoly(l, polyAtom(vars[i]))), a.b);
 
-type AffineFn = 'exp' | 'sin' | 'cos' | 'relu' | 'step' | 'abs' | 'erf' | 'tanh' | 'sigmoid' | 'softplus';
+/** `derf` is erf′(w) = (2/√π) e^{−w²}, the form Gaussian bumps exp(−κ u²) are recognised as. */
+type AffineFn = 'exp' | 'sin' | 'cos' | 'relu' | 'step' | 'abs' | 'erf' | 'tanh' | 'sigmoid' | 'softplus' | 'derf';
+
+/** fn(arg) as an Expr of the grammar. */
+function affineCall(fn: AffineFn, arg: Expr): Expr {
+  if (fn === 'derf') return mul(rat(2), pow(call('sqrt', PI), MINUS_ONE), call('exp', mul(MINUS_ONE, pow(arg, rat(2)))));
+  return call(fn, arg);
+}
+
+/**
+ * exp(−κ u² + b) for one variable u (κ, b free of the variables; κ not a
+ * non-positive number): returns κ and b, so that the factor is
+ * e^b (√π/2) erf′(√κ u).
+ */
+function gaussianBump(arg: Expr, vars: readonly string[]): { varIndex: number; kappa: Expr; b: Expr } | undefined {
+  let p;
+  try {
+    p = polyIn(arg, vars);
+  } catch {
+    return undefined;
+  }
+  let varIndex = -1, kappa: Expr | undefined, b: Expr = ZERO;
+  for (const t of p.terms) {
+    const deg = t.exps.reduce((s, k) => s + k, 0);
+    if (deg === 0) { b = t.coeff; continue; }
+    const i = t.exps.findIndex((k) => k === 2);
+    if (deg !== 2 || i < 0 || kappa !== undefined) return undefined;
+    varIndex = i;
+    kappa = expandExpr(mul(MINUS_ONE, t.coeff));
+  }
+  if (kappa === undefined) return undefined;
+  const kv = numericValue(kappa);
+  if (kv !== undefined && kv <= 0) return undefined;
+  return { varIndex, kappa, b };
+}
+
+const expandExpr = (e: Expr): Expr => polyToExpr(polyFromExpr(e));
 const AFFINE_FNS = new Set<string>(['exp', 'sin', 'cos', 'relu', 'step', 'abs', 'erf', 'tanh', 'sigmoid', 'softplus']);
 
 /** A factor of a term that is not polynomial in the variables. */
@@ -193,7 +229,7 @@ const factorKey = (f: Factor): string =>
   (f.type === 'affine' ? `${f.fn}(${f.aff.key})` : `[${print(f.atom)}]`) + `^${f.power}`;
 
 const factorExpr = (f: Factor, vars: readonly string[]): Expr =>
-  pow(f.type === 'affine' ? call(f.fn, affineExpr(f.aff, vars)) : f.atom, rat(f.power));
+  pow(f.type === 'affine' ? affineCall(f.fn, affineExpr(f.aff, vars)) : f.atom, rat(f.power));
 
 /** Terms with the same non-polynomial factors, their polynomial parts summed. */
 interface Batch {
@@ -319,6 +355,17 @@ class Engine {
         if (atom.kind === 'call' && AFFINE_FNS.has(atom.fn) && exp > 0) {
           const aff = affineOf(atom.args[0], vars);
           if (aff) { factors.push({ type: 'affine', fn: atom.fn as AffineFn, aff, power: exp }); continue; }
+        }
+        if (atom.kind === 'call' && atom.fn === 'exp' && exp > 0) {
+          const bump = gaussianBump(atom.args[0], vars);
+          if (bump) {
+            // exp(−κu² + b)^k = e^{kb} (√π/2)^k erf′(√κ u)^k
+            const lin = vars.map((_, i) => (i === bump.varIndex ? polyFromExpr(sqrtExpr(bump.kappa)) : polyConst(0)));
+            const aff: Affine = { lin, b: polyConst(0), key: [...lin, polyConst(0)].map((q) => print(polyToExpr(q))).join('|') };
+            factors.push({ type: 'affine', fn: 'derf', aff, power: exp });
+            polyParts.push(polyFromExpr(pow(mul(isZero(bump.b) ? ONE : call('exp', bump.b), call('sqrt', PI), HALF), rat(exp))));
+            continue;
+          }
         }
         factors.push({ type: 'opaque', atom, power: exp });
       }
@@ -465,7 +512,7 @@ class Engine {
       const pref = polyIsZero(realExponent) ? ONE : call('exp', polyToExpr(realExponent));
       parts.push(mul(rat(T === 0 ? 1 : 2), pref, re));
     }
-    return polyToExpr(polyFromExpr(add(...parts)));
+    return tidyExpand(add(...parts));
   }
 
   /**
@@ -507,6 +554,7 @@ class Engine {
       }
     }
     const parts: Expr[] = [];
+    let polySum: Poly | undefined;
     for (const { shift, coeff } of byShift.values()) {
       if (polyIsZero(coeff)) continue;
       let base: Expr | null;
@@ -519,9 +567,15 @@ class Engine {
       if (base === null) return null;
       if (isZero(base)) continue;
       const cv = polyConstValue(coeff);
-      parts.push(cv !== undefined ? mul(cv, base) : mul(polyToExpr(coeff), base));
+      if (cv !== undefined && byShift.size === 1) parts.push(mul(cv, base));
+      else {
+        // Several terms or a polynomial coefficient: multiply out and collect, so
+        // that like terms and constants such as √π cancel.
+        const term = polyMul(coeff, polyFromExpr(tidyRoots(base)));
+        polySum = polySum ? polyAdd(polySum, term) : term;
+      }
     }
-    const body = add(...parts);
+    const body = polySum ? tidyExpand(polyToExpr(polySum)) : tidyRoots(add(...parts));
     const exponent = polyAdd(b0, polyScale(dot(a, sa), HALF));
     return polyIsZero(exponent) || isZero(body) ? body : mul(call('exp', polyToExpr(exponent)), body);
   }
@@ -566,7 +620,7 @@ class Engine {
         const lambda = f.aff.lin[i0];
         const inv = polyPow(lambda, -1);
         const dir = f.aff.lin.map((l) => mulPoly(l, inv));
-        addItem(dir, pow(call(f.fn, add(mul(polyToExpr(lambda), sym(t)), polyToExpr(f.aff.b))), rat(f.power)));
+        addItem(dir, pow(affineCall(f.fn, add(mul(polyToExpr(lambda), sym(t)), polyToExpr(f.aff.b))), rat(f.power)));
       } else {
         const deps = vars.filter((v) => dependsOn(f.atom, v));
         if (deps.length !== 1) {
@@ -708,6 +762,56 @@ function hasKinkFunction(e: Expr): boolean {
   if (e.kind === 'pow') return hasKinkFunction(e.base) || hasKinkFunction(e.exp);
   if (e.kind === 'call') return e.args.some(hasKinkFunction);
   return false;
+}
+
+/**
+ * Folds integer powers of square roots, (√x)^{2k} = x^k and (√x)^{2k+1} = x^k √x
+ * (valid wherever √x is real), which the table's formulas and expansion leave behind.
+ */
+function tidyRoots(e: Expr): Expr {
+  const t = mapChildren(e, tidyRoots);
+  if (t.kind === 'pow' && t.exp.kind === 'num' && t.exp.q === 1 && Number.isSafeInteger(t.exp.p) && Math.abs(t.exp.p) >= 2) {
+    const radicand = radicandOf(t.base);
+    if (radicand !== undefined) {
+      const n = t.exp.p;
+      if (n % 2 === 0) return pow(radicand, rat(n / 2));
+      return n > 0 ? mul(pow(radicand, rat((n - 1) / 2)), sqrtExpr(radicand))
+        : mul(pow(radicand, rat((n + 1) / 2)), pow(sqrtExpr(radicand), MINUS_ONE));
+    }
+  }
+  if (t.kind === 'mul') {
+    // x^k / √x = x^{k−1} √x for k ≥ 1.
+    const fs = t.factors.slice();
+    let changed = false;
+    for (let i = 0; i < fs.length; i++) {
+      const f = fs[i];
+      if (!(f.kind === 'pow' && f.exp.kind === 'num' && f.exp.p === -1 && f.exp.q === 1)) continue;
+      const x = radicandOf(f.base);
+      if (x === undefined) continue;
+      const j = fs.findIndex((g, jj) => jj !== i && (equal(g, x)
+        || (g.kind === 'pow' && equal(g.base, x) && g.exp.kind === 'num' && g.exp.q === 1 && g.exp.p >= 1)));
+      if (j < 0) continue;
+      const g = fs[j];
+      const k = g.kind === 'pow' && equal(g.base, x) ? (g.exp as Num).p : 1;
+      fs[j] = pow(x, rat(k - 1));
+      fs[i] = sqrtExpr(x);
+      changed = true;
+    }
+    return changed ? mul(...fs) : t;
+  }
+  return t;
+}
+
+/** x when e is √x or x^(1/2). */
+function radicandOf(e: Expr): Expr | undefined {
+  if (e.kind === 'call' && e.fn === 'sqrt') return e.args[0];
+  if (e.kind === 'pow' && e.exp.kind === 'num' && e.exp.p === 1 && e.exp.q === 2) return e.base;
+  return undefined;
+}
+
+/** tidyRoots, then expansion with like terms collected (twice: folding can make new like terms). */
+function tidyExpand(e: Expr): Expr {
+  return tidyRoots(polyToExpr(polyFromExpr(tidyRoots(e))));
 }
 
 function polySubtract(a: Poly, b: Poly): Poly { return polyAdd(a, polyScale(b, MINUS_ONE)); }
