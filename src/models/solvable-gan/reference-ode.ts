@@ -264,3 +264,65 @@ export function maxDeviation(sim: Trajectory, ode: Trajectory, names?: string[])
   }
   return res;
 }
+
+/** Per-series statistics of an ensemble of runs (different seeds) against an ODE trajectory. */
+export interface EnsembleDeviation {
+  /** Number of runs. */
+  runs: number;
+  /** Per series name. */
+  byName: Record<string, {
+    /** Spread: max over t of the standard deviation across runs (n − 1 normalisation). */
+    spread: number;
+    /** max over t of |mean over runs − ode|. */
+    meanDeviation: number;
+    /** max over runs and t of |run − ode|. */
+    maxDeviation: number;
+  }>;
+}
+
+/**
+ * Compares several runs recorded at the same times with an ODE trajectory (ODE
+ * values taken at the runs' times, linearly interpolated if needed): per series,
+ * the spread across runs, the deviation of the ensemble mean and the worst single
+ * deviation. Series missing from the ODE (like the particles' `z`) are skipped.
+ */
+export function ensembleDeviation(runs: Trajectory[], ode: Trajectory, names?: string[]): EnsembleDeviation {
+  if (runs.length < 2) throw new RangeError('ensembleDeviation: need at least two runs');
+  const t = runs[0].t;
+  for (const run of runs) {
+    if (run.t.length !== t.length || run.t.some((x, i) => Math.abs(x - t[i]) > 1e-9)) {
+      throw new RangeError('ensembleDeviation: the runs must be recorded at the same times');
+    }
+  }
+  const keys = (names ?? Object.keys(runs[0].series)).filter((k) => k in ode.series);
+  // ODE values at the runs' times.
+  const odeAt = (k: string, time: number): number => {
+    const to = ode.t, ys = ode.series[k];
+    let j = 0;
+    while (j + 1 < to.length && to[j + 1] <= time + 1e-12) j++;
+    if (Math.abs(to[j] - time) <= 1e-9 || j + 1 >= to.length) return ys[j];
+    return ys[j] + ((time - to[j]) / (to[j + 1] - to[j])) * (ys[j + 1] - ys[j]);
+  };
+  const K = runs.length;
+  const out: EnsembleDeviation = { runs: K, byName: {} };
+  for (const k of keys) {
+    let spread = 0, meanDeviation = 0, maxDev = 0;
+    for (let i = 0; i < t.length; i++) {
+      if (t[i] > ode.t[ode.t.length - 1] + 1e-9) continue;
+      const ref = odeAt(k, t[i]);
+      let m = 0;
+      for (const run of runs) m += run.series[k][i] - ref;
+      m /= K;
+      let v = 0;
+      for (const run of runs) {
+        const dev = run.series[k][i] - ref;
+        v += (dev - m) ** 2;
+        maxDev = Math.max(maxDev, Math.abs(dev));
+      }
+      spread = Math.max(spread, Math.sqrt(v / (K - 1)));
+      meanDeviation = Math.max(meanDeviation, Math.abs(m));
+    }
+    out.byName[k] = { spread, meanDeviation, maxDeviation: maxDev };
+  }
+  return out;
+}
