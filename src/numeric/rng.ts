@@ -151,7 +151,7 @@ export class Rng {
   private readonly spawnKey: number[];
   private childCount = 0;
 
-  /** `seed`: a non-negative safe integer or bigint. */
+  /** `seed`: a non-negative safe integer or bigint; `spawnKey` as NumPy's SeedSequence spawn_key (split() fills it in). */
   constructor(seed: number | bigint, spawnKey: number[] = []) {
     this.entropy = seedWords(seed);
     this.spawnKey = spawnKey.slice();
