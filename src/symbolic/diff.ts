@@ -97,8 +97,10 @@ function mulMerge(...fs: Expr[]): Expr {
     if (i >= 0) exps[i] += k;
     else { bases.push(b); exps.push(k); }
   }
-  if (bases.length === m.factors.length) return m;
-  return mul(...bases.map((b, i) => pow(b, rat(exps[i]))));
+  const merged = bases.map((b, i) => pow(b, rat(exps[i])));
+  // reciprocals last, so the product prints as a quotient
+  const recip = (f: Expr) => f.kind === 'pow' && f.exp.kind === 'num' && f.exp.p < 0;
+  return mul(...merged.filter((f) => !recip(f)), ...merged.filter(recip));
 }
 
 /** Rows i = d fs[i] / d xs[j] for each j. */

@@ -283,7 +283,9 @@ export function polyToExpr(p: Poly): Expr {
 function polyToExprFlagged(p: Poly): { expr: Expr; reducible: boolean } {
   const ts = sortedTerms(p);
   let reducible = false;
-  const expr = add(...ts.map((t) => mul(t.coeff, ...t.f.map(([id, e]) => {
+  // within a term, negative powers go last so the term prints as a quotient
+  const ordered = (f: Array<[number, number]>) => (f.some(([, e]) => e < 0) ? [...f.filter(([, e]) => e > 0), ...f.filter(([, e]) => e < 0)] : f);
+  const expr = add(...ts.map((t) => mul(t.coeff, ...ordered(t.f).map(([id, e]) => {
     const a = atomExprs[id];
     const r = pow(a, rat(e));
     if (e !== 1 && a.kind === 'pow' && !(r.kind === 'pow' && r.base === a)) {

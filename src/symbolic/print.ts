@@ -64,6 +64,19 @@ function render(e: Expr): { s: string; prec: number } {
         return { s: `-${r.prec <= PREC.add ? `(${r.s})` : r.s}`, prec: PREC.neg };
       }
       const factors = magnitude.kind === 'mul' ? magnitude.factors : [magnitude];
+      const firstRecip = factors.findIndex(isReciprocal);
+      if (firstRecip >= 0 && factors.slice(firstRecip).some((f) => !isReciprocal(f))) {
+        // A reciprocal before another factor: print in order (1/y*x), since '/' and '*'
+        // associate left this parses back to the same factor order.
+        let out = '';
+        factors.forEach((f, i) => {
+          const recip = isReciprocal(f);
+          const r = render(recip ? reciprocalOf(f) : f);
+          const body = r.prec <= PREC.mul ? `(${r.s})` : r.s;
+          out += i === 0 ? (recip ? `1/${body}` : body) : `${recip ? '/' : '*'}${body}`;
+        });
+        return { s: out, prec: PREC.mul };
+      }
       const numer: Expr[] = factors.filter((f) => !isReciprocal(f));
       const denom: Expr[] = factors.filter(isReciprocal).map(reciprocalOf);
       const c = numer[0];
