@@ -13,9 +13,9 @@
 // whose box leaves the function's domain (log of an interval reaching 0,
 // division by an interval containing 0, f32 overflow) give e = ∞.
 
-import type { FnName } from '../symbolic/expr.ts';
+import type { Expr, FnName } from '../symbolic/expr.ts';
 import { F64_FUNCTIONS } from '../symbolic/evaluate.ts';
-import type { Lowering, Op } from './lower.ts';
+import { Lowering, declare, type Op } from './lower.ts';
 import { F32_MAX } from './emit.ts';
 
 export interface ErrorModel {
@@ -251,4 +251,21 @@ export class ErrorAnalysis {
       }
     }
   }
+}
+
+/**
+ * Error bounds of compiled `exprs` (lowered exactly as `compile` lowers them,
+ * slots in the order inputs then params) at a point: `at(values)` with
+ * values[slot], optional inputErrors[slot] (default: rounding of each input).
+ */
+export function boundEvaluator(
+  exprs: readonly Expr[], names: { inputs: readonly string[]; params?: readonly string[] },
+  model: ErrorModel = F32_WASM_MODEL,
+): (values: ArrayLike<number>, inputErrors?: ArrayLike<number>) => Bounded[] {
+  const lowering = new Lowering(declare([
+    { role: 'input', names: names.inputs }, { role: 'param', names: names.params ?? [] },
+  ]));
+  const roots = exprs.map((e) => lowering.lower(e));
+  const analysis = new ErrorAnalysis(lowering, model);
+  return (values, inputErrors) => analysis.evaluate(roots, values, inputErrors);
 }

@@ -13,7 +13,7 @@ import type { GPU } from 'gpu.js';
 import type { Expr } from '../symbolic/expr.ts';
 import { F64_FUNCTIONS } from '../symbolic/evaluate.ts';
 import type { System } from '../symbolic/system.ts';
-import { CompileError, Lowering, declare, estimateWork, quote, type Op } from './lower.ts';
+import { CompileError, Lowering, countOps, declare, quote, type CostKey, type Op } from './lower.ts';
 import { assertSafeSource, emitBlock, gpuFunctionSources, jsPreamble, newNeeds, type Needs } from './emit.ts';
 import {
   type GpuKernelRun, type GpuMode, type RanBackend, copyResult, createGpu, createGpuKernel, plannedBackend, ranBackend,
@@ -48,8 +48,8 @@ export interface Kernel {
   readonly nOut: number;
   readonly requested: Backend;
   readonly precision: Precision;
-  /** estimated work per output cell (units of one f64 add), used by 'auto' */
-  readonly work: number;
+  /** predicted ns per output cell on each path, used by 'auto' */
+  readonly cost: CostEstimate;
   /** the backend that ran the last call; before any call, the one a large sync batch would use */
   readonly backend: RanBackend;
   /** whether the last call split its cells over worker threads */
@@ -69,46 +69,89 @@ export interface Kernel {
 
 // ---------- the backend rule ----------
 
+type CostTable = { readonly cell: number } & Readonly<Record<CostKey, number>>;
+
 /**
- * Auto choice for precision 'f32' (precision 'f64' always takes the twin).
- * A gpu.js call costs a fixed overhead plus ~7 ns per output cell for copying
- * and converting arrays (measured: Lorenz right-hand side, 3·10^5 cells,
- * twin 0.30 ms vs webasm 2.4 ms vs async 2.2 ms), so light per-element work
- * stays on the twin; the threaded kernel wins only when each cell carries
- * enough work and there are enough cells to split. See AUTO_RULE_NOTES.
+ * Measured cost in ns (2-core VM, Node 20, 2·10^5 cells, 8 operations per
+ * cell, best of 7; test/bench/compile.bench.ts reprints the comparison):
+ * `cell` is the fixed cost per output cell (loads, stores and, for gpu.js,
+ * the f64→f32 copy in and out and the dispatch), the rest per operation.
+ * V8 inlines Math.exp & co. into the twin, while a gpu.js 'webasm' kernel
+ * calls them through a JS import per element, so only f32 arithmetic helpers
+ * (erf: Cody's rational form vs the f64 series in special.ts) win there.
  */
-export const AUTO_RULE = {
-  /** below this many cells gpu.js does not thread and never wins */
-  minCellsThreaded: 16384,
-  /** per-cell work (OP_WORK units) above which 'async' beats the twin on ≥ 2 cores */
-  minWorkThreaded: 1e9,
-  /** per-cell work above which sync 'webasm' beats the twin */
-  minWorkSync: Infinity,
+export const COST_NS: { readonly twin: CostTable; readonly webasm: CostTable } = {
+  twin: {
+    cell: 3, add: 0.1, mul: 0.1, div: 0.6, ipow: 0.3, pow: 40, sqrt: 1, abs: 0.1, min: 2, max: 2,
+    exp: 8, log: 7.5, sin: 10, cos: 10, tanh: 12.5, arcsin: 6, arccos: 6, erf: 86, sigmoid: 9.5, softplus: 17,
+    relu: 2, step: 2.8,
+  },
+  webasm: {
+    cell: 8, add: 0.1, mul: 0.1, div: 0.1, ipow: 0.9, pow: 56, sqrt: 0.1, abs: 0.1, min: 0.3, max: 0.3,
+    exp: 16.6, log: 15.3, sin: 26.7, cos: 26.7, tanh: 22.8, arcsin: 16, arccos: 16, erf: 31.8, sigmoid: 25.4, softplus: 41,
+    relu: 3.3, step: 3.7,
+  },
 };
+
+/**
+ * 'async' (threaded webasm): its per-cell copy stays on the main thread (11 ns
+ * measured), the compute splits over the cores with this efficiency (an N×N
+ * pairwise kernel ran 1.9× faster on 2 cores), from this many cells on (gpu.js
+ * threads outputs of ≥ 4096 cells; below two workers' worth it does not pay).
+ */
+export const THREADING = { cell: 11, efficiency: 0.9, minCells: 8192 } as const;
+
+/** A kernel is chosen only when predicted faster than this fraction of the twin. */
+export const KERNEL_MARGIN = 0.8;
+
+/** Predicted ns per output cell on each path. */
+export interface CostEstimate {
+  readonly twin: number;
+  readonly webasm: number;
+  /** threaded, for a batch of at least THREADING.minCells cells */
+  readonly async: number;
+}
+
+/** Predicted cost per output cell of code with these operation counts. */
+export function estimateCost(counts: Partial<Record<CostKey, number>>, nOut: number, cores = availableParallelism()): CostEstimate {
+  let twin = 0, kernel = 0;
+  for (const [key, n] of Object.entries(counts) as [CostKey, number][]) {
+    twin += COST_NS.twin[key] * n;
+    kernel += COST_NS.webasm[key] * n;
+  }
+  twin /= nOut;
+  kernel /= nOut;
+  return {
+    twin: COST_NS.twin.cell + twin,
+    webasm: COST_NS.webasm.cell + kernel,
+    async: THREADING.cell + kernel / Math.max(1, THREADING.efficiency * cores),
+  };
+}
 
 export interface Choice {
   readonly backend: 'f64' | GpuMode;
   readonly reason: string;
 }
 
-/** The auto rule as a function (documented by AUTO_RULE). */
-export function chooseBackend(opts: {
-  precision: Precision; workPerCell: number; cells: number; async: boolean; cores?: number;
-}): Choice {
-  const { precision, workPerCell, cells, async } = opts;
-  const cores = opts.cores ?? availableParallelism();
+/**
+ * The auto rule. Precision 'f64' → the twin (nothing else computes in f64).
+ * Precision 'f32' → the path with the least predicted time (COST_NS,
+ * THREADING), a gpu.js kernel only if below KERNEL_MARGIN × the twin's;
+ * 'async' only for runAsync calls of at least THREADING.minCells cells.
+ * In practice: light per-element work (polynomials, exp, tanh) stays on the
+ * twin; erf-heavy expressions go to the kernel.
+ */
+export function chooseBackend(opts: { precision: Precision; cost: CostEstimate; cells: number; async: boolean }): Choice {
+  const { precision, cost, cells, async } = opts;
   if (precision === 'f64') return { backend: 'f64', reason: "precision 'f64': only the twin computes in f64" };
-  if (async && cores >= 2 && cells >= AUTO_RULE.minCellsThreaded && workPerCell >= AUTO_RULE.minWorkThreaded) {
-    return { backend: 'async', reason: `f32, ${cells} cells × work ${workPerCell.toFixed(0)} per cell on ${cores} cores: threaded kernel` };
+  const threaded = async && cells >= THREADING.minCells;
+  const kernel: 'webasm' | 'async' = threaded && cost.async < cost.webasm ? 'async' : 'webasm';
+  const predicted = kernel === 'async' ? cost.async : cost.webasm;
+  const figures = `predicted ns/cell: twin ${cost.twin.toFixed(1)}, ${kernel} ${predicted.toFixed(1)}`;
+  if (predicted < KERNEL_MARGIN * cost.twin) {
+    return { backend: kernel, reason: `f32, ${cells} cells, ${figures}: the kernel is faster` };
   }
-  if (workPerCell >= AUTO_RULE.minWorkSync) {
-    return { backend: 'webasm', reason: `f32, work ${workPerCell.toFixed(0)} per cell: SIMD kernel` };
-  }
-  return {
-    backend: 'f64',
-    reason: `f32, ${cells} cells × work ${workPerCell.toFixed(0)} per cell${async ? '' : ' (sync call)'}: `
-      + 'light per-element work, the twin is faster than a gpu.js call',
-  };
+  return { backend: 'f64', reason: `f32, ${cells} cells, ${figures}: the twin is faster` };
 }
 
 // ---------- shared preparation ----------
@@ -225,7 +268,7 @@ class CompiledKernel implements Kernel {
   readonly inputs: readonly string[];
   readonly params: readonly string[];
   readonly nOut: number;
-  readonly work: number;
+  readonly cost: CostEstimate;
   readonly source: { js: string; gpujs: string };
   readonly f64: Twin;
   backend: RanBackend;
@@ -243,7 +286,7 @@ class CompiledKernel implements Kernel {
     this.inputs = [...inputs];
     this.params = [...params];
     this.nOut = prep.roots.length;
-    this.work = estimateWork(prep.roots) / this.nOut;
+    this.cost = estimateCost(countOps(prep.roots), this.nOut);
     const js = twinSource(prep, 'shared');
     this.source = { js: `${jsPreamble(js.needs)}\n${js.body}`, gpujs: gpuSource(prep, 'shared').source };
     const twin = ((x: Vec, p?: Vec, out?: Vec) => this.runTwin(x, p, out)) as Twin;
@@ -258,7 +301,7 @@ class CompiledKernel implements Kernel {
 
   private choose(cells: number, async: boolean): Choice {
     const r = this.requested;
-    if (r === 'auto') return chooseBackend({ precision: this.precision, workPerCell: this.work, cells, async });
+    if (r === 'auto') return chooseBackend({ precision: this.precision, cost: this.cost, cells, async });
     if (r === 'async' && !async) {
       throw new CompileError("backend 'async' returns a Promise: call runAsync, not run", 'async');
     }

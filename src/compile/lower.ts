@@ -269,28 +269,30 @@ function splitSign(e: Expr): { negative: boolean; magnitude: Expr } {
   return { negative: false, magnitude: e };
 }
 
-/** Nominal cost of an operation, in units of one f64 add, for backend choice. */
-export const OP_WORK: Record<Op['op'], number> & Record<FnName, number> = {
-  num: 0, ref: 0, add: 1, sub: 1, mul: 1, neg: 0, div: 4, ipow: 2, pow: 40, call: 0,
-  exp: 20, log: 20, sqrt: 4, abs: 1, sin: 20, cos: 20, tanh: 25, erf: 40, relu: 1, step: 1,
-  sigmoid: 25, softplus: 45, arcsin: 25, arccos: 25, min: 1, max: 1,
-};
+/** Operation kinds the cost model prices. */
+export type CostKey = 'add' | 'mul' | 'div' | 'ipow' | 'pow' | FnName;
 
-/** Estimated work of the DAG below the roots, each shared node counted once. */
-export function estimateWork(roots: readonly Op[]): number {
+/**
+ * How many operations of each kind the code for `roots` performs per
+ * evaluation, each shared node counted once (as the emitted code does).
+ * Subtraction counts as 'add'; negation is free.
+ */
+export function countOps(roots: readonly Op[]): Partial<Record<CostKey, number>> {
   const seen = new Set<number>();
-  let w = 0;
+  const counts: Partial<Record<CostKey, number>> = {};
+  const bump = (key: CostKey) => { counts[key] = (counts[key] ?? 0) + 1; };
   const visit = (n: Op) => {
     if (seen.has(n.id)) return;
     seen.add(n.id);
     switch (n.op) {
       case 'num': case 'ref': return;
       case 'neg': visit(n.a); return;
-      case 'ipow': w += OP_WORK.ipow * Math.ceil(Math.log2(n.k + 1)); visit(n.a); return;
-      case 'call': w += OP_WORK[n.fn]; n.args.forEach(visit); return;
-      default: w += OP_WORK[n.op]; visit(n.a); visit(n.b);
+      case 'ipow': bump('ipow'); visit(n.a); return;
+      case 'call': bump(n.fn); n.args.forEach(visit); return;
+      case 'sub': bump('add'); visit(n.a); visit(n.b); return;
+      default: bump(n.op); visit(n.a); visit(n.b);
     }
   };
   roots.forEach(visit);
-  return w;
+  return counts;
 }
