@@ -408,3 +408,79 @@ export function polyIn(e: Expr, vars: readonly string[]): PolyIn {
 export function fromPolyIn(p: PolyIn): Expr {
   return add(...p.terms.map((t) => mul(t.coeff, ...t.exps.map((k, i) => pow({ kind: 'sym', name: p.vars[i] }, rat(k))))));
 }
+
+// ---------- exact division ----------
+
+/** Lex comparison of two monomials on atom ids (a monomial order, used for division). */
+function lexCompare(a: PolyTerm, b: PolyTerm): number {
+  let i = 0, j = 0;
+  while (i < a.ids.length || j < b.ids.length) {
+    const ia = i < a.ids.length ? a.ids[i] : Infinity, ib = j < b.ids.length ? b.ids[j] : Infinity;
+    if (ia === ib) {
+      if (a.exps[i] !== b.exps[j]) return a.exps[i] - b.exps[j];
+      i++; j++;
+    } else if (ia < ib) return a.exps[i];
+    else return -b.exps[j];
+  }
+  return 0;
+}
+
+function leadingTerm(p: Poly): PolyTerm | undefined {
+  let best: PolyTerm | undefined;
+  for (const t of p.terms.values()) if (!best || lexCompare(t, best) > 0) best = t;
+  return best;
+}
+
+/** t / u for monomials, or undefined when some exponent would become negative. */
+function divideTerm(t: PolyTerm, u: PolyTerm): PolyTerm | undefined {
+  const ids: number[] = [], exps: number[] = [];
+  let j = 0;
+  for (let i = 0; i < t.ids.length; i++) {
+    while (j < u.ids.length && u.ids[j] < t.ids[i]) {
+      if (u.exps[j] > 0) return undefined;
+      j++;
+    }
+    let e = t.exps[i];
+    if (j < u.ids.length && u.ids[j] === t.ids[i]) { e -= u.exps[j]; j++; }
+    if (e < 0 && t.exps[i] >= 0) return undefined;
+    if (e !== 0) { ids.push(t.ids[i]); exps.push(e); }
+  }
+  for (; j < u.ids.length; j++) if (u.exps[j] > 0) return undefined;
+  return { ids, exps, coeff: numMul(t.coeff, numPowInt(u.coeff, -1)) };
+}
+
+/**
+ * n / d when d divides n exactly as polynomials over their atoms (exact rational
+ * coefficients only), else undefined. `maxSteps` bounds the work.
+ */
+export function polyDivExact(n: Poly, d: Poly, maxSteps = 10_000): Poly | undefined {
+  const ld = leadingTerm(d);
+  if (!ld) throw new RangeError('division by the zero polynomial');
+  const exactCoeffs = (p: Poly) => [...p.terms.values()].every((t) => isExact(t.coeff));
+  if (!exactCoeffs(n) || !exactCoeffs(d)) return undefined;
+  let r = n;
+  const q = new Map<string, PolyTerm>();
+  for (let step = 0; r.terms.size > 0; step++) {
+    if (step >= maxSteps) return undefined;
+    const lr = leadingTerm(r)!;
+    const t = divideTerm(lr, ld);
+    if (!t) return undefined;
+    const tp: Poly = { terms: new Map([[monoKey(t.ids, t.exps), t]]) };
+    accumulate(q, monoKey(t.ids, t.exps), t.ids, t.exps, t.coeff);
+    r = polySub(r, polyMul(tp, d));
+  }
+  return { terms: q };
+}
+
+/** The atoms and exponents of a term, and the interned atom of an Expr (for callers
+ *  that rebuild polynomials, such as cancellation in simplify). */
+export function polyTermFactors(t: PolyTerm): Array<{ atom: Expr; exp: number }> {
+  return t.ids.map((id, i) => ({ atom: atomExprs[id], exp: t.exps[i] }));
+}
+
+/** A single-term polynomial from a coefficient and atom powers. */
+export function polyMonomial(coeff: Num, factors: ReadonlyArray<{ atom: Expr; exp: number }>): Poly {
+  let p = polyConst(coeff);
+  for (const f of factors) p = polyMul(p, polyAtom(f.atom, f.exp));
+  return p;
+}

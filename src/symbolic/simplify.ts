@@ -12,7 +12,11 @@ import {
   numValue, isExact, equal, size, mapChildren, freeSymbols,
 } from './expr.ts';
 import { F64_FUNCTIONS, evaluate } from './evaluate.ts';
-import { expand } from './poly.ts';
+import { print } from './print.ts';
+import {
+  type Poly, expand, polyFromExpr, polyToExpr, polyAdd, polyMul, polyPow, polyConst, polyDivExact,
+  polyTermFactors, polyMonomial, polyIsZero,
+} from './poly.ts';
 
 // ---------- sign knowledge ----------
 
@@ -22,7 +26,7 @@ export function isPositive(e: Expr): boolean {
     case 'num': return e.p > 0;
     case 'const': return true;
     case 'sym': return false;
-    case 'add': return e.terms.every(isPositive);
+    case 'add': return e.terms.every(isNonNegative) && e.terms.some(isPositive);
     case 'mul': return e.factors.every(isPositive);
     case 'pow': return isPositive(e.base);
     case 'call':
@@ -232,6 +236,63 @@ function mergePositivePowers(e: Expr): Expr {
   return mul(...out, ...merged);
 }
 
+// ---------- cancellation of common polynomial factors ----------
+
+const MAX_CANCEL_TERMS = 2000;
+
+/**
+ * e over a common denominator with whole denominator factors cancelled where they
+ * divide the numerator exactly: x/(x+y) + y/(x+y) -> 1, (x^2-1)/(x-1) -> 1+x.
+ * Denominator factors are taken as they appear (not factored further). Returns e
+ * unchanged when there is nothing to do or the numerator would be too large.
+ */
+export function cancel(e: Expr): Expr {
+  const p = polyFromExpr(e);
+  // denominator factors: key -> base polynomial and the highest multiplicity
+  const dens = new Map<string, { base: Poly; baseExpr: Expr; mult: number }>();
+  const denOf = (atom: Expr, exp: number): { key: string; baseExpr: Expr; mult: number } | undefined => {
+    if (exp < 0) return { key: print(atom), baseExpr: atom, mult: -exp };
+    if (atom.kind === 'pow' && atom.exp.kind === 'num' && atom.exp.p === -1 && atom.exp.q === 1) {
+      return { key: print(atom.base), baseExpr: atom.base, mult: exp };
+    }
+    return undefined;
+  };
+  const terms = [...p.terms.values()].map((t) => polyTermFactors(t).map((f) => ({ ...f, den: denOf(f.atom, f.exp) })));
+  for (const fs of terms) {
+    for (const f of fs) {
+      if (!f.den) continue;
+      const old = dens.get(f.den.key);
+      if (!old) dens.set(f.den.key, { base: polyFromExpr(f.den.baseExpr), baseExpr: f.den.baseExpr, mult: f.den.mult });
+      else old.mult = Math.max(old.mult, f.den.mult);
+    }
+  }
+  if (dens.size === 0) return e;
+  // numerator: every term times the common denominator
+  let numer = polyConst(0);
+  const coeffs = [...p.terms.values()].map((t) => t.coeff);
+  for (let i = 0; i < terms.length; i++) {
+    let t = polyMonomial(coeffs[i], terms[i].filter((f) => !f.den).map(({ atom, exp }) => ({ atom, exp })));
+    for (const [key, d] of dens) {
+      const here = terms[i].find((f) => f.den?.key === key)?.den?.mult ?? 0;
+      if (d.mult > here) t = polyMul(t, polyPow(d.base, d.mult - here));
+    }
+    numer = polyAdd(numer, t);
+    if (numer.terms.size > MAX_CANCEL_TERMS) return e;
+  }
+  if (polyIsZero(numer)) return ZERO;
+  for (const d of dens.values()) {
+    while (d.mult > 0) {
+      const q = polyDivExact(numer, d.base);
+      if (!q) break;
+      numer = q;
+      d.mult--;
+    }
+  }
+  const denominators = [...dens.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .filter(([, d]) => d.mult > 0).map(([, d]) => pow(d.baseExpr, rat(-d.mult)));
+  return mul(polyToExpr(numer), ...denominators);
+}
+
 // ---------- the canonical form and simplify ----------
 
 /**
@@ -249,13 +310,26 @@ export function canonical(e: Expr): Expr {
   return cur;
 }
 
+function tryCancel(e: Expr): Expr | undefined {
+  try { return cancel(e); } catch (err) {
+    if (err instanceof RangeError) return undefined;
+    throw err;
+  }
+}
+
+/** The cancelled form's numerator expanded, its denominators kept as powers of sums. */
+function canonicalOrSelf(e: Expr): Expr {
+  return simplifyLocal(e);
+}
+
 /** Nodes counted. */
 function cost(e: Expr): number { return size(e); }
 
 /**
- * Simplify: the smaller (by node count) of the locally simplified expression and
- * its canonical expanded form (ties go to the canonical form). The result equals e
- * wherever e is defined.
+ * Simplify: the smallest (by node count) of the locally simplified expression, its
+ * canonical expanded form, and that form over a common denominator with common
+ * factors cancelled (ties go to the canonical form). The result equals e wherever e
+ * is defined.
  */
 export function simplify(e: Expr): Expr {
   const local = simplifyLocal(e);
@@ -263,6 +337,8 @@ export function simplify(e: Expr): Expr {
   let best = canon;
   const consider = (c: Expr) => { if (cost(c) < cost(best)) best = c; };
   consider(local);
+  const c = tryCancel(canon);
+  if (c) consider(canonicalOrSelf(c));
   return best;
 }
 
@@ -309,19 +385,23 @@ export function zeroTest(e: Expr, opts: { points?: number; seed?: number } = {})
     if (!(err instanceof RangeError)) throw err;
     c = e;
   }
+  if (!(c.kind === 'num')) c = tryCancel(c) ?? c;
   if (c.kind === 'num' && c.p === 0) return { zero: true, decidedBy: 'symbolic', pointsChecked: 0 };
-  if (c.kind === 'num') return { zero: false, decidedBy: 'symbolic', pointsChecked: 0 };
-  const vars = [...freeSymbols(c)].sort();
+  // a float constant may be rounding residue: only an exact nonzero number is decisive
+  if (c.kind === 'num' && isExact(c)) return { zero: false, decidedBy: 'symbolic', pointsChecked: 0 };
+  // numerically on the input itself (the canonical form may be defined on a larger domain)
+  const vars = [...freeSymbols(e)].sort();
   const rand = rng(opts.seed ?? 0x5eed);
   const want = opts.points ?? 24;
   let checked = 0;
-  for (let tries = 0; tries < want * 8 && checked < want; tries++) {
+  const tries = vars.length === 0 ? 1 : want * 8;
+  for (let k = 0; k < tries && checked < want; k++) {
     const env: Record<string, number> = {};
     // alternate between [-2, 2] and (0, 3] so functions defined only for positive arguments get points
-    for (const v of vars) env[v] = tries % 2 ? 3 * rand() + 1e-3 : 4 * rand() - 2;
-    const value = evaluate(c, env);
+    for (const v of vars) env[v] = k % 2 ? 3 * rand() + 1e-3 : 4 * rand() - 2;
+    const value = evaluate(e, env);
     if (!Number.isFinite(value)) continue;
-    const scale = termScale(c, env);
+    const scale = termScale(e, env);
     if (!Number.isFinite(scale)) continue;
     checked++;
     if (Math.abs(value) > 1e-9 * (1 + scale)) return { zero: false, decidedBy: 'numeric', witness: env, pointsChecked: checked };

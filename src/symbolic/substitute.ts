@@ -8,7 +8,8 @@ export type Substitution = Readonly<Record<string, Expr | number>> | ReadonlyMap
  * e with every symbol named in `map` replaced by its value, all at once
  * (substitute(x+y, {x: y, y: x}) is y+x). Numbers become exact when they are
  * integers, floats otherwise. The input is never mutated; the result is rebuilt
- * through the simplifying constructors, so numbers fold (x*y with x=0 gives 0).
+ * through the simplifying constructors, so numbers fold (x*y with x=0 gives 0);
+ * substituting an exact 0 into 1/x throws the constructors' RangeError.
  */
 export function substitute(e: Expr, map: Substitution): Expr {
   const get = map instanceof Map
