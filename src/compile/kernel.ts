@@ -56,7 +56,7 @@ export interface Kernel {
   readonly threaded: boolean;
   /** why the last call used its backend */
   readonly reason: string;
-  /** emitted sources: the twin's and the GPU.js kernel function's */
+  /** emitted sources: the twin's and the GPU.js kernel function's ('' where f32 cannot hold a constant) */
   readonly source: { readonly js: string; readonly gpujs: string };
   readonly f64: Twin;
   /** Evaluates all outputs for a batch; sync backends only ('async' needs runAsync). */
@@ -277,6 +277,8 @@ class CompiledKernel implements Kernel {
   private readonly twins = new Map<ParamLayout, TwinFn>();
   private readonly gpus = new Map<GpuMode, GPU>();
   private readonly gpuKernels = new Map<string, GpuKernelRun>();
+  /** why no GPU.js source exists (then 'auto' keeps to the twin) */
+  private gpuUnavailable: string | undefined;
 
   constructor(
     private readonly prep: Prepared,
@@ -288,7 +290,16 @@ class CompiledKernel implements Kernel {
     this.nOut = prep.roots.length;
     this.cost = estimateCost(countOps(prep.roots), this.nOut);
     const js = twinSource(prep, 'shared');
-    this.source = { js: `${jsPreamble(js.needs)}\n${js.body}`, gpujs: gpuSource(prep, 'shared').source };
+    let gpujs: string;
+    try {
+      gpujs = gpuSource(prep, 'shared').source;
+    } catch (err) {
+      // e.g. a constant beyond float32's range: fatal only where a kernel was asked for
+      if (!(err instanceof CompileError) || GPU_BACKENDS.has(requested)) throw err;
+      this.gpuUnavailable = err.message;
+      gpujs = '';
+    }
+    this.source = { js: `${jsPreamble(js.needs)}\n${js.body}`, gpujs };
     const twin = ((x: Vec, p?: Vec, out?: Vec) => this.runTwin(x, p, out)) as Twin;
     Object.defineProperty(twin, 'source', { value: this.source.js });
     this.f64 = twin;
@@ -301,7 +312,10 @@ class CompiledKernel implements Kernel {
 
   private choose(cells: number, async: boolean): Choice {
     const r = this.requested;
-    if (r === 'auto') return chooseBackend({ precision: this.precision, cost: this.cost, cells, async });
+    if (r === 'auto') {
+      if (this.gpuUnavailable) return { backend: 'f64', reason: `no GPU.js kernel: ${this.gpuUnavailable}` };
+      return chooseBackend({ precision: this.precision, cost: this.cost, cells, async });
+    }
     if (r === 'async' && !async) {
       throw new CompileError("backend 'async' returns a Promise: call runAsync, not run", 'async');
     }

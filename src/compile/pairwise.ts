@@ -147,13 +147,21 @@ class CompiledPairwise implements PairwiseKernel {
   private twinFn: TwinFn | undefined;
   private readonly gpus = new Map<GpuMode, GPU>();
   private readonly kernels = new Map<string, GpuKernelRun>();
+  private gpuUnavailable: string | undefined;
 
   constructor(
     private readonly root: Op, readonly d: number, readonly params: readonly string[],
     readonly requested: Backend, readonly precision: Precision,
   ) {
     const js = twinSource(root, d, params.length);
-    this.source = { js: `${jsPreamble(js.needs)}\n${js.body}`, gpujs: gpuSource(root, d, params.length).source };
+    let gpujs = '';
+    try {
+      gpujs = gpuSource(root, d, params.length).source;
+    } catch (err) {
+      if (!(err instanceof CompileError) || GPU_BACKENDS.has(requested)) throw err;
+      this.gpuUnavailable = err.message;
+    }
+    this.source = { js: `${jsPreamble(js.needs)}\n${js.body}`, gpujs };
     this.uses = new Set(PAIRWISE_NAMES.filter((_, s) => js.needs.slots.has(s)));
     this.f64 = (X, Y, p, out) => this.runTwin(X, Y, p, out);
     if (requested !== 'auto' && requested !== 'f64') this.gpu(requested);
@@ -174,6 +182,7 @@ class CompiledPairwise implements PairwiseKernel {
     if (r === 'async' && !async) throw new CompileError("backend 'async' returns a Promise: call runAsync, not run", 'async');
     if (r !== 'auto') return { backend: r, reason: `backend '${r}' requested` };
     if (this.precision === 'f64') return { backend: 'f64', reason: "precision 'f64': only the twin computes in f64" };
+    if (this.gpuUnavailable) return { backend: 'f64', reason: `no GPU.js kernel: ${this.gpuUnavailable}` };
     if (async && cells >= THREADING.minCells && availableParallelism() >= 2) {
       return { backend: 'async', reason: `f32, ${cells} cells × d = ${this.d}: threaded kernel` };
     }
