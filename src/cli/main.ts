@@ -3,6 +3,10 @@
 import { Command, CommanderError } from 'commander';
 import { ParseError } from '../symbolic/parse.ts';
 import { UsageError } from './errors.ts';
+import { GaussianExpectationError } from '../symbolic/gaussian.ts';
+import { NotPolynomialError } from '../symbolic/poly.ts';
+import { UnknownSymbolError } from '../symbolic/evaluate.ts';
+import { CompileError } from '../compile/lower.ts';
 import { registerSymbolicCommands } from './symbolic-commands.ts';
 import { registerVerifyCommand } from './verify-command.ts';
 import { registerTourCommand } from './tour.ts';
@@ -28,6 +32,8 @@ function oneLine(err: unknown): string {
 /** Errors caused by what the user typed (as opposed to bugs). */
 function isInputError(err: unknown): boolean {
   return err instanceof ParseError || err instanceof UsageError || err instanceof RangeError
+    || err instanceof GaussianExpectationError || err instanceof NotPolynomialError
+    || err instanceof UnknownSymbolError || err instanceof CompileError
     || (err instanceof Error && (err as { inputError?: boolean }).inputError === true);
 }
 
