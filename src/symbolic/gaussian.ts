@@ -30,6 +30,7 @@ import {
   dependsOn, freeSymbols, isZero, numValue, mapChildren, equal,
 } from './expr.ts';
 import { print } from './print.ts';
+import { substitute } from './substitute.ts';
 import { evaluate } from './evaluate.ts';
 import {
   type Poly, polyFromExpr, polyToExpr, polyTerms, polyAdd, polyMul, polyScale, polyConst, polyAtom,
@@ -140,12 +141,6 @@ export function validateCovariance(vars: readonly string[], cov: readonly (reado
 }
 
 // ---------------------------------------------------------------- helpers
-
-/** e with every symbol in `map` replaced (a general helper; expr.ts has none). */
-export function substitute(e: Expr, map: ReadonlyMap<string, Expr>): Expr {
-  if (e.kind === 'sym') return map.get(e.name) ?? e;
-  return mapChildren(e, (c) => substitute(c, map));
-}
 
 /** An affine form l·x + b, as polynomials (l_i and b free of the variables). */
 interface Affine {

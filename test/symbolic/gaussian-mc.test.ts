@@ -188,7 +188,7 @@ describe('activation × polynomial in several variables vs Monte Carlo', () => {
         const vars = ['x0', 'x1', 'x2'];
         const cov = randomCovariance(rng, 3);
         const l = vars.map(() => Math.round(4 * rng.normal()) / 4);
-        if (l.every((x) => x === 0)) l[0] = 1;
+        if (!l.some((x) => x !== 0)) l[0] = 1;
         const b = withBias ? Math.round(4 * rng.normal()) / 4 : 0;
         const exps = vars.map(() => 0);
         for (let k = 0; k < degree; k++) exps[rng.int(3)]++;
