@@ -193,17 +193,26 @@ export class ErrorAnalysis {
         return [x, e];
       }
       case 'neg': { const [a, ea] = this.arg(n.a); return [-a, ea]; }
-      case 'add': case 'sub': {
-        const [a, ea] = this.arg(n.a), [b, eb] = this.arg(n.b);
-        const v = n.op === 'add' ? a + b : a - b;
-        const p = ea + eb;
-        return [v, p + this.rounding(Math.abs(v) + p, m.basic)];
+      case 'sum': {
+        let [v, e] = this.arg(n.terms[0]);
+        if (n.minus[0]) v = -v;
+        for (let i = 1; i < n.terms.length; i++) {
+          const [b, eb] = this.arg(n.terms[i]);
+          v = n.minus[i] ? v - b : v + b;
+          const p = e + eb;
+          e = p + this.rounding(Math.abs(v) + p, m.basic);
+        }
+        return [v, e];
       }
-      case 'mul': {
-        const [a, ea] = this.arg(n.a), [b, eb] = this.arg(n.b);
-        const v = a * b;
-        const p = Math.abs(a) * eb + Math.abs(b) * ea + ea * eb;
-        return [v, p + this.rounding(Math.abs(v) + p, m.basic)];
+      case 'prod': {
+        let [v, e] = this.arg(n.factors[0]);
+        for (let i = 1; i < n.factors.length; i++) {
+          const [b, eb] = this.arg(n.factors[i]);
+          const p = Math.abs(v) * eb + Math.abs(b) * e + e * eb;
+          v *= b;
+          e = p + this.rounding(Math.abs(v) + p, m.basic);
+        }
+        return [v, e];
       }
       case 'div': {
         const [a, ea] = this.arg(n.a), [b, eb] = this.arg(n.b);

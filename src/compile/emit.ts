@@ -58,6 +58,9 @@ export interface Block {
   readonly results: string[];
 }
 
+/** Operands per flat chain before a temporary takes the partial result. */
+const CHAIN = 32;
+
 const powName = (k: number, dialect: Dialect) => (dialect === 'js' ? `pw${k}` : `gd_pw${k}`);
 const helperName = (fn: HelperFn, dialect: Dialect) => (dialect === 'js' ? `h_${fn}` : `gd_${fn}`);
 
@@ -79,6 +82,8 @@ export function emitBlock(
       case 'num': case 'ref': return;
       case 'neg': case 'ipow': count(n.a); return;
       case 'call': n.args.forEach(count); return;
+      case 'sum': n.terms.forEach(count); return;
+      case 'prod': n.factors.forEach(count); return;
       default: count(n.a); count(n.b);
     }
   };
@@ -86,17 +91,32 @@ export function emitBlock(
 
   const lines: string[] = [];
   const named = new Map<number, string>();
+  let temps = 0;
+  const temp = (code: string) => {
+    const v = `${tempPrefix}${temps++}`;
+    lines.push(`const ${v} = ${code};`);
+    return v;
+  };
   const expr = (n: Op): string => {
     const name = named.get(n.id);
     if (name) return name;
     const code = print(n);
     if ((uses.get(n.id) ?? 0) > 1 && n.op !== 'num' && n.op !== 'ref') {
-      const v = `${tempPrefix}${named.size}`;
-      lines.push(`const ${v} = ${code};`);
+      const v = temp(code);
       named.set(n.id, v);
       return v;
     }
     return code;
+  };
+  // a left fold printed flat (JS operators are left-associative), cut into
+  // temporaries every CHAIN operands so no parser meets a deep expression
+  const chain = (operands: readonly Op[], ops: readonly string[], first: string): string => {
+    let code = first + expr(operands[0]);
+    for (let i = 1; i < operands.length; i++) {
+      if (i % CHAIN === 0) code = temp(code);
+      code = `${code} ${ops[i]} ${expr(operands[i])}`;
+    }
+    return `(${code})`;
   };
   const print = (n: Op): string => {
     switch (n.op) {
@@ -105,9 +125,8 @@ export function emitBlock(
         if (!Number.isInteger(n.slot) || n.slot < 0) throw new CompileError(`bad slot ${n.slot}`);
         needs.slots.add(n.slot);
         return slotCode(n.slot);
-      case 'add': return `(${expr(n.a)} + ${expr(n.b)})`;
-      case 'sub': return `(${expr(n.a)} - ${expr(n.b)})`;
-      case 'mul': return `(${expr(n.a)} * ${expr(n.b)})`;
+      case 'sum': return chain(n.terms, n.minus.map((m) => (m ? '-' : '+')), n.minus[0] ? '-' : '');
+      case 'prod': return chain(n.factors, n.factors.map(() => '*'), '');
       case 'div': return `(${expr(n.a)} / ${expr(n.b)})`;
       case 'neg': return `(-${expr(n.a)})`;
       case 'ipow':

@@ -22,13 +22,19 @@ export function quote(s: unknown): string {
   return JSON.stringify(shown);
 }
 
-export type BinaryOp = 'add' | 'sub' | 'mul' | 'div';
-
-/** One primitive operation; `id` is its index in the lowering's node list. */
+/**
+ * One primitive operation; `id` is its index in the lowering's node list.
+ * Sums and products are n-ary, evaluated strictly left to right (a left
+ * fold), so long sums stay shallow for every walker.
+ */
 export type Op =
   | { readonly op: 'num'; readonly id: number; readonly value: number }
   | { readonly op: 'ref'; readonly id: number; readonly slot: number }
-  | { readonly op: BinaryOp; readonly id: number; readonly a: Op; readonly b: Op }
+  /** ±t0 ± t1 ± ... (minus[i] subtracts term i; minus[0] negates the first) */
+  | { readonly op: 'sum'; readonly id: number; readonly terms: readonly Op[]; readonly minus: readonly boolean[] }
+  /** f0 · f1 · ... (at least two factors) */
+  | { readonly op: 'prod'; readonly id: number; readonly factors: readonly Op[] }
+  | { readonly op: 'div'; readonly id: number; readonly a: Op; readonly b: Op }
   | { readonly op: 'neg'; readonly id: number; readonly a: Op }
   /** a^k by binary exponentiation, k an integer ≥ 2 */
   | { readonly op: 'ipow'; readonly id: number; readonly a: Op; readonly k: number }
@@ -118,8 +124,19 @@ export class Lowering {
     return this.make(`r${slot}`, (id) => ({ op: 'ref', id, slot }));
   }
 
-  bin(op: BinaryOp, a: Op, b: Op): Op {
-    return this.make(`${op}${a.id},${b.id}`, (id) => ({ op, id, a, b }));
+  sum(terms: readonly Op[], minus: readonly boolean[]): Op {
+    if (terms.length === 1) return minus[0] ? this.neg(terms[0]) : terms[0];
+    const key = `sum${terms.map((t, i) => `${minus[i] ? '-' : '+'}${t.id}`).join('')}`;
+    return this.make(key, (id) => ({ op: 'sum', id, terms: [...terms], minus: [...minus] }));
+  }
+
+  prod(factors: readonly Op[]): Op {
+    if (factors.length === 1) return factors[0];
+    return this.make(`prod${factors.map((f) => f.id).join(',')}`, (id) => ({ op: 'prod', id, factors: [...factors] }));
+  }
+
+  div(a: Op, b: Op): Op {
+    return this.make(`div${a.id},${b.id}`, (id) => ({ op: 'div', id, a, b }));
   }
 
   neg(a: Op): Op {
@@ -170,38 +187,30 @@ export class Lowering {
         return this.ref(slot);
       }
       case 'add': {
-        const terms = checkList(e.terms, 'sum');
-        let acc: Op | undefined;
-        for (const t of terms) {
+        const terms: Op[] = [], minus: boolean[] = [];
+        for (const t of checkList(e.terms, 'sum')) {
           const { negative, magnitude } = splitSign(t);
-          const m = this.go(magnitude, d);
-          if (acc === undefined) acc = negative ? this.neg(m) : m;
-          else acc = this.bin(negative ? 'sub' : 'add', acc, m);
+          terms.push(this.go(magnitude, d));
+          minus.push(negative);
         }
-        return acc!;
+        return this.sum(terms, minus);
       }
       case 'mul': {
         const { negative, magnitude } = splitSign(e);
         const factors = magnitude.kind === 'mul' ? checkList(magnitude.factors, 'product') : [magnitude];
-        let numer: Op | undefined;
-        let denom: Op | undefined;
+        const numer: Op[] = [], denom: Op[] = [];
         for (const f of factors) {
           const r = reciprocalBase(f);
-          if (r) {
-            const x = this.go(r, d);
-            denom = denom ? this.bin('mul', denom, x) : x;
-          } else {
-            const x = this.go(f, d);
-            numer = numer ? this.bin('mul', numer, x) : x;
-          }
+          if (r) denom.push(this.go(r, d));
+          else numer.push(this.go(f, d));
         }
-        let out = numer ?? this.num(1);
-        if (denom) out = this.bin('div', out, denom);
+        let out = numer.length > 0 ? this.prod(numer) : this.num(1);
+        if (denom.length > 0) out = this.div(out, this.prod(denom));
         return negative ? this.neg(out) : out;
       }
       case 'pow': {
         const r = reciprocalBase(e);
-        if (r) return this.bin('div', this.num(1), this.go(r, d));
+        if (r) return this.div(this.num(1), this.go(r, d));
         const k = integerExponent(e.exp);
         const base = this.go(e.base, d);
         if (k !== undefined) {
@@ -289,7 +298,8 @@ export function countOps(roots: readonly Op[]): Partial<Record<CostKey, number>>
       case 'neg': visit(n.a); return;
       case 'ipow': bump('ipow'); visit(n.a); return;
       case 'call': bump(n.fn); n.args.forEach(visit); return;
-      case 'sub': bump('add'); visit(n.a); visit(n.b); return;
+      case 'sum': counts.add = (counts.add ?? 0) + n.terms.length - 1; n.terms.forEach(visit); return;
+      case 'prod': counts.mul = (counts.mul ?? 0) + n.factors.length - 1; n.factors.forEach(visit); return;
       default: bump(n.op); visit(n.a); visit(n.b);
     }
   };
