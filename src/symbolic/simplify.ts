@@ -152,9 +152,13 @@ function rewrite(e: Expr): Expr {
           return rewrite(pow(rewrite(call('abs', a.base)), rat(a.exp.p / 2)));
         }
         if (a.kind === 'mul' && a.factors[0].kind === 'num' && isExact(a.factors[0]) && a.factors[0].p > 0) {
-          // sqrt(c*x) = sqrt(c)*sqrt(x) for c > 0 (both sides NaN together)
-          const c = exactSqrt(a.factors[0]);
-          if (c && !(c.kind === 'mul')) return mul(c, call('sqrt', mul(...a.factors.slice(1))));
+          // sqrt((s^2 r/q^2) x) = (s/q) sqrt(r x) for a rational c = p/q > 0 (same domain)
+          const c = a.factors[0];
+          const pq = c.p * c.q;
+          if (Number.isSafeInteger(pq)) {
+            const { outside, inside } = squarePart(pq);
+            if (outside !== c.q) return mul(rat(outside, c.q), call('sqrt', mul(rat(inside), ...a.factors.slice(1))));
+          }
         }
         break;
       }
@@ -230,6 +234,26 @@ function mergePositivePowers(e: Expr): Expr {
     }
     out.push(f);
   }
+  // sqrt(a)*sqrt(b) = sqrt(a*b) when a, b >= 0 (known)
+  const roots = out.filter((f) => f.kind === 'call' && f.fn === 'sqrt' && isNonNegative(f.args[0]));
+  if (roots.length > 1) {
+    for (const r of roots) out.splice(out.indexOf(r), 1);
+    out.push(call('sqrt', simplifyLocal(expand(mul(...roots.map((r) => (r as Extract<Expr, { kind: 'call' }>).args[0]))))));
+  }
+  // sqrt(a)^k*sqrt(b)^k = sqrt(a*b)^k for positive a, b
+  const byExp = new Map<string, Array<{ base: Expr; exps: Expr[] }>>();
+  for (const g of groups) {
+    if (g.base.kind === 'call' && g.base.fn === 'sqrt' && g.exps.length === 1 && g.exps[0].kind === 'num') {
+      const k = print(g.exps[0]);
+      byExp.set(k, [...(byExp.get(k) ?? []), g]);
+    }
+  }
+  for (const gs of byExp.values()) {
+    if (gs.length < 2) continue;
+    const args = gs.map((g) => (g.base as Extract<Expr, { kind: 'call' }>).args[0]);
+    for (const g of gs.slice(1)) groups.splice(groups.indexOf(g), 1);
+    gs[0].base = call('sqrt', simplifyLocal(expand(mul(...args))));
+  }
   const merged = groups.map((g) => (g.exps.length === 1 ? pow(g.base, g.exps[0]) : pow(g.base, expand(add(...g.exps)))));
   if (expArgs.length > 1) merged.push(call('exp', expand(add(...expArgs))));
   else if (expArgs.length === 1) merged.push(call('exp', expArgs[0]));
@@ -293,6 +317,33 @@ export function cancel(e: Expr): Expr {
   return mul(polyToExpr(numer), ...denominators);
 }
 
+// ---------- common factors ----------
+
+/**
+ * A sum with the atom powers common to all its terms taken out:
+ * exp(-x^2/2) - x^2*exp(-x^2/2) -> (1-x^2)*exp(-x^2/2). An exact identity.
+ */
+export function factorCommon(e: Expr): Expr {
+  const p = polyFromExpr(e);
+  if (p.terms.size < 2) return e;
+  const ts = [...p.terms.values()];
+  const common = new Map<string, { atom: Expr; exp: number }>();
+  polyTermFactors(ts[0]).forEach((f) => common.set(print(f.atom), { ...f }));
+  for (const t of ts.slice(1)) {
+    const here = new Map(polyTermFactors(t).map((f) => [print(f.atom), f.exp] as [string, number]));
+    for (const [k, c] of common) {
+      const x = here.get(k);
+      if (x === undefined || Math.sign(x) !== Math.sign(c.exp)) common.delete(k);
+      else c.exp = c.exp > 0 ? Math.min(c.exp, x) : Math.max(c.exp, x);
+    }
+  }
+  if (common.size === 0) return e;
+  const g = [...common.values()];
+  const inv = polyMonomial(ONE, g.map((f) => ({ atom: f.atom, exp: -f.exp })));
+  const rest = polyToExpr(polyMul(p, inv));
+  return mul(rest, ...g.map((f) => pow(f.atom, rat(f.exp))));
+}
+
 // ---------- the canonical form and simplify ----------
 
 /**
@@ -327,9 +378,9 @@ function cost(e: Expr): number { return size(e); }
 
 /**
  * Simplify: the smallest (by node count) of the locally simplified expression, its
- * canonical expanded form, and that form over a common denominator with common
- * factors cancelled (ties go to the canonical form). The result equals e wherever e
- * is defined.
+ * canonical expanded form, that form with common atom powers factored out, and that
+ * form over a common denominator with common factors cancelled (ties go to the
+ * canonical form). The result equals e wherever e is defined.
  */
 export function simplify(e: Expr): Expr {
   const local = simplifyLocal(e);
@@ -337,6 +388,7 @@ export function simplify(e: Expr): Expr {
   let best = canon;
   const consider = (c: Expr) => { if (cost(c) < cost(best)) best = c; };
   consider(local);
+  consider(factorCommon(canon));
   const c = tryCancel(canon);
   if (c) consider(canonicalOrSelf(c));
   return best;

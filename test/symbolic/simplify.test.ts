@@ -28,6 +28,9 @@ describe('simplify: fixed examples', () => {
     ['exp(log(x))', 'exp(log(x))'], ['sqrt(x)^2', 'sqrt(x)^2'], ['log(x^2)', 'log(x^2)'], ['x^a*x^b', 'x^a*x^b'],
     ['sqrt(x)*sqrt(y)', 'sqrt(x)*sqrt(y)'],
     ['exp(log(2+x^2))', '2+x^2'],
+    ['exp(-x^2/2)-x^2*exp(-x^2/2)', '(1-x^2)*exp(-x^2/2)'],
+    ['2*exp(-x^2/2)/(sqrt(2)*sqrt(pi))', '2*exp(-x^2/2)/sqrt(2*pi)'],
+    ['sqrt(8*x)', '2*sqrt(2*x)'], ['sqrt(x/4)', 'sqrt(x)/2'],
   ];
   for (const [src, want] of cases) it(`${src} -> ${want}`, () => expect(simp(src)).toBe(want));
 
