@@ -563,8 +563,11 @@ export function compileRhs(system: System, opts: RhsOptions = {}): BatchRhs {
   const source = `${jsPreamble(shared.needs)}\n${shared.body}`;
 
   const bind = (P: ArrayLike<number>): BatchRhs => {
-    if (nP > 0 && (!P || typeof P.length !== 'number')) {
+    if (nP > 0 && (!P || typeof P.length !== 'number' || P.length === 0)) {
       throw new RangeError(`parameters ${system.params.join(', ')} need values`);
+    }
+    if (nP > 0 && P.length % nP !== 0) {
+      throw new RangeError(`params have length ${P.length}: expected ${nP} (shared) or B×${nP} (per member)`);
     }
     const layout: ParamLayout = nP === 0 || P.length === nP ? 'shared' : 'member';
     const inner = build(layout);
