@@ -347,10 +347,11 @@ export function integratePiecewise(
  * E[f(mean + sd·g)], g ~ N(0, 1), for f smooth between the given break points
  * (values of x = mean + sd·g where f has a kink or jump): Gauss–Legendre on unit
  * panels of g over [−L, L], L = max(12, √(4·growth) + 10), which captures the
- * Gaussian to f64 precision for f growing no faster than |x|^growth.
+ * Gaussian to f64 precision for f growing no faster than |x|^growth. A smaller
+ * `panel` (in units of sd) resolves steep smooth features such as tanh(10 x).
  */
 export function expectation1dPiecewise(
-  f: (x: number) => number, mean = 0, variance = 1, breaks: readonly number[] = [], growth = 4, n = 24,
+  f: (x: number) => number, mean = 0, variance = 1, breaks: readonly number[] = [], growth = 4, n = 24, panel = 1,
 ): number {
   if (!(variance >= 0)) throw new RangeError(`variance must be ≥ 0, got ${variance}`);
   const sd = Math.sqrt(variance);
@@ -358,7 +359,7 @@ export function expectation1dPiecewise(
   const L = Math.max(12, Math.sqrt(4 * growth) + 10);
   const gBreaks = breaks.map((x) => (x - mean) / sd);
   const c = 1 / Math.sqrt(2 * Math.PI);
-  return integratePiecewise((g) => c * Math.exp(-0.5 * g * g) * f(mean + sd * g), -L, L, gBreaks, n, 1);
+  return integratePiecewise((g) => c * Math.exp(-0.5 * g * g) * f(mean + sd * g), -L, L, gBreaks, n, panel);
 }
 
 /**
