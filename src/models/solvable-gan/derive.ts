@@ -11,7 +11,7 @@ import {
 } from '../../symbolic/highdim.ts';
 import { gaussianExpectation } from '../../symbolic/gaussian.ts';
 import type { System } from '../../symbolic/system.ts';
-import { type Normalization, overlapNames, paramNames } from './names.ts';
+import { type Normalization, entryName, vectorEntryName, paramNames, stateNames } from './spec.ts';
 
 const sigmaT = sym('sigma_T'), sigmaG = sym('sigma_G');
 
@@ -38,8 +38,6 @@ interface Microscopic {
 }
 
 function microscopicStep(d: number, normalization: Normalization): Microscopic {
-  const names = overlapNames(d);
-  const params = paramNames(d);
   const u = Array.from({ length: d }, (_, j) => `u${j + 1}`);
   const v = Array.from({ length: d }, (_, l) => `v${l + 1}`);
   const gram = (x: string, y: string): Expr => {
@@ -48,16 +46,16 @@ function microscopicStep(d: number, normalization: Normalization): Microscopic {
     const ix = Number(x.slice(1)) - 1, iy = Number(y.slice(1)) - 1;
     if (kx === 'w' && ky === 'w') return ONE;
     if (kx === 'u' && ky === 'u') return ix === iy ? ONE : ZERO;
-    if (kx === 'u' && ky === 'v') return sym(names.P[ix][iy]);
-    if (kx === 'u' && ky === 'w') return sym(names.q[ix]);
-    if (kx === 'v' && ky === 'v') return ix === iy ? ONE : sym(names.S[Math.min(ix, iy)][Math.max(ix, iy)]!);
-    if (kx === 'v' && ky === 'w') return sym(names.r[ix]);
+    if (kx === 'u' && ky === 'v') return sym(entryName('P', ix, iy, d));
+    if (kx === 'u' && ky === 'w') return sym(vectorEntryName('q', ix, d));
+    if (kx === 'v' && ky === 'v') return ix === iy ? ONE : sym(entryName('S', Math.min(ix, iy), Math.max(ix, iy), d));
+    if (kx === 'v' && ky === 'w') return sym(vectorEntryName('r', ix, d));
     throw new Error(`no overlap for ${x}, ${y}`);
   };
   const space: HighDimSpace = { directions: [...u, ...v, 'w'], gram, noises: ['a', 'at'] };
   const c = u.map((_, j) => sym(`c${j + 1}`));
   const ct = v.map((_, l) => sym(`ct${l + 1}`));
-  const tau = sym(params.tau), tauG = sym(params.tau_g);
+  const tau = sym('tau'), tauG = sym('tau_g');
 
   const w = vec(['w', ONE]);
   const y = vadd(vec(...u.map((x, j) => [x, c[j]] as const)), vec(['a', sigmaT]));
@@ -70,22 +68,20 @@ function microscopicStep(d: number, normalization: Normalization): Microscopic {
   const wNew = normalize(space, vadd(w, vscale(gradW, mul(H, tau))));
 
   // Generator: ascend ½(ỹᵀw)² in V with the old w and the same fake sample.
+  const r = v.map((vm) => gram(vm, 'w'));
   const vNew = v.map((vl, l) => {
     const vCol = vec([vl, ONE]);
-    if (normalization === 'column') {
-      return normalize(space, vadd(vCol, vscale(w, mul(H, tauG, sFake, ct[l]))));
-    }
-    // Oja-projected step: the gradient s̃ w c̃ᵀ minus V times its transpose-projection
-    // (s̃ c̃ rᵀ), so that ΔV = s̃ (w c̃ᵀ − V c̃ rᵀ), with no renormalisation.
-    const r = v.map((vm) => gram(vm, 'w'));
-    const projection = vec(...v.map((vm, m) => [vm, mul(rat(-1), ct[m], r[l])] as const));
-    return vadd(vCol, vscale(vadd(vscale(w, ct[l]), projection), mul(H, tauG, sFake)));
+    // column: ΔV = s̃ w c̃ᵀ; oja: ΔV = s̃ (I − VVᵀ) w c̃ᵀ = s̃ (w − V r) c̃ᵀ; then each column renormalised.
+    const direction = normalization === 'column'
+      ? w
+      : vadd(w, vec(...v.map((vm, m) => [vm, mul(rat(-1), r[m])] as const)));
+    return normalize(space, vadd(vCol, vscale(direction, mul(H, tauG, sFake, ct[l]))));
   });
 
   const latentVars = [...c.map((x) => x.name), ...ct.map((x) => x.name)];
   const variances = [
-    ...u.map((_, j) => sym(params.lambda[j])),
-    ...v.map((_, l) => sym(params.lambda_g[l])),
+    ...u.map((_, j) => sym(d === 1 ? 'lambda' : `lambda${j + 1}`)),
+    ...v.map((_, l) => sym(d === 1 ? 'lambda_g' : `lambda_g${l + 1}`)),
   ];
   return { space, wNew, vNew, latent: { vars: latentVars, variances } };
 }
@@ -115,21 +111,17 @@ function expectedRate(m: Microscopic, after: Expr, before: Expr): Expr {
  */
 export function deriveOverlapOde(d: number, normalization: Normalization = 'column'): System {
   if (!Number.isInteger(d) || d < 1) throw new RangeError(`d must be an integer ≥ 1, got ${d}`);
-  const names = overlapNames(d);
   const m = microscopicStep(d, normalization);
   const space = m.space;
   const u = (j: number) => vec([`u${j + 1}`, ONE]);
-  const state: string[] = [];
-  const drift: Expr[] = [];
-  const push = (name: string, after: Expr) => {
-    state.push(name);
-    drift.push(expectedRate(m, after, sym(name)));
-  };
-  for (let j = 0; j < d; j++) for (let l = 0; l < d; l++) push(names.P[j][l], inner(space, u(j), m.vNew[l]));
-  for (let j = 0; j < d; j++) push(names.q[j], inner(space, u(j), m.wNew));
-  for (let l = 0; l < d; l++) push(names.r[l], inner(space, m.vNew[l], m.wNew));
+  const after = new Map<string, Expr>();
+  for (let j = 0; j < d; j++) for (let l = 0; l < d; l++) after.set(entryName('P', j, l, d), inner(space, u(j), m.vNew[l]));
+  for (let j = 0; j < d; j++) after.set(vectorEntryName('q', j, d), inner(space, u(j), m.wNew));
+  for (let l = 0; l < d; l++) after.set(vectorEntryName('r', l, d), inner(space, m.vNew[l], m.wNew));
   for (let l = 0; l < d; l++) {
-    for (let k = l + 1; k < d; k++) push(names.S[l][k]!, inner(space, m.vNew[l], m.vNew[k]));
+    for (let k = l + 1; k < d; k++) after.set(entryName('S', l, k, d), inner(space, m.vNew[l], m.vNew[k]));
   }
-  return { state, params: paramNames(d).all, drift };
+  const state = stateNames(d);
+  const drift = state.map((name) => expectedRate(m, after.get(name)!, sym(name)));
+  return { state, params: paramNames(d), drift };
 }
