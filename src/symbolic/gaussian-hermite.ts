@@ -12,14 +12,14 @@
 import { type Expr, add, mul, pow, rat, call, sym, PI, TWO, HALF, MINUS_ONE, freeSymbols, numValue } from './expr.ts';
 import { evaluate } from './evaluate.ts';
 import { polyIn } from './poly.ts';
-import { hermiteHeExpr } from './gaussian-table.ts';
+import { hermiteHeExpr, sqrtExpr } from './gaussian-table.ts';
 import { hermiteCoefficientsPiecewise } from '../numeric/quadrature.ts';
 
 function factorial(n: number): number { let r = 1; for (let i = 2; i <= n; i++) r *= i; return r; }
 
 /** h_k(z) = He_k(z)/√(k!) as an Expr. */
 export function normalizedHermiteExpr(k: number, z: Expr): Expr {
-  return mul(pow(call('sqrt', rat(factorial(k))), MINUS_ONE), hermiteHeExpr(k, z));
+  return mul(pow(sqrtExpr(rat(factorial(k))), MINUS_ONE), hermiteHeExpr(k, z));
 }
 
 /**

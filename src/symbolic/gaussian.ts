@@ -668,11 +668,11 @@ class Engine {
         const coef = (av * bv) / Math.pow(s1v * s2v, k / 2);
         if (coef !== 0) terms.push(mul(num(coef), pow(ce, rat(k))));
       } else {
-        const rho = mul(ce, pow(call('sqrt', mul(s1e, s2e)), MINUS_ONE));
+        const rho = mul(ce, pow(sqrtExpr(mul(s1e, s2e)), MINUS_ONE));
         terms.push(mul(ak, bk, pow(rho, rat(k))));
       }
     }
-    let expr = add(...terms);
+    let expr = tidyExpand(add(...terms));
     const v = numericValue(expr);
     if (v !== undefined) expr = num(v);
     const exact = A.exact && B.exact && finite <= this.K;
@@ -687,9 +687,7 @@ class Engine {
     try {
       const z = mul(sym(t), pow(call('sqrt', sExpr), MINUS_ONE));
       for (let k = 0; k <= K; k++) {
-        const r = sub.run(mul(F, normalizedHermiteExpr(k, z)));
-        const v = numericValue(r.expr);
-        coeffs.push(v !== undefined ? num(v) : r.expr);
+        coeffs.push(sub.run(mul(F, normalizedHermiteExpr(k, z))).expr);
       }
       return { coeffs, exact: true };
     } catch (err) {
