@@ -9,7 +9,7 @@
 // et al. 2016). This file holds the coefficient computations; the dispatcher in
 // gaussian.ts decides when to use them.
 
-import { type Expr, add, mul, pow, rat, call, sym, PI, TWO, HALF, MINUS_ONE, freeSymbols, numValue } from './expr.ts';
+import { type Expr, add, mul, pow, rat, call, PI, TWO, HALF, MINUS_ONE, freeSymbols, numValue } from './expr.ts';
 import { evaluate } from './evaluate.ts';
 import { polyIn } from './poly.ts';
 import { hermiteHeExpr, sqrtExpr } from './gaussian-table.ts';

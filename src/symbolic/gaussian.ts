@@ -597,7 +597,6 @@ class Engine {
 
   fallbackMonomial(exps: readonly number[], factors: readonly Factor[]): Partial {
     const { vars } = this;
-    const d = vars.length;
     const t = freshSymbol('t', vars);
     // Group the factors by the linear form they depend on (up to a scalar).
     const groups = new Map<string, { dir: Poly[]; items: Expr[] }>();

@@ -6,12 +6,13 @@
 import { describe, it, expect, afterAll } from 'vitest';
 import fc from 'fast-check';
 import { gaussianExpectation } from '../../src/symbolic/gaussian.ts';
-import { type Expr, sym, num, freeSymbols } from '../../src/symbolic/expr.ts';
+import { type Expr, sym, num } from '../../src/symbolic/expr.ts';
 import { parse } from '../../src/symbolic/parse.ts';
 import { print } from '../../src/symbolic/print.ts';
 import { evaluate } from '../../src/symbolic/evaluate.ts';
 import { choleskyPsd, expectation2d } from '../../src/numeric/quadrature.ts';
 import { Rng } from '../../src/numeric/rng.ts';
+import { erf as erfNum } from '../../src/numeric/special.ts';
 
 const zScores: Record<string, number> = {};
 const noteZ = (suite: string, z: number) => { zScores[suite] = Math.max(zScores[suite] ?? 0, Math.abs(z)); };
@@ -99,8 +100,6 @@ const ACTS: Act[] = [
   ['w^2', (w) => w * w],
   ['w*relu(w)', (w) => w * Math.max(w, 0)],
 ];
-import { erf as erfNum } from '../../src/numeric/special.ts';
-
 const scaleArb = fc.constantFrom(1, -1, 0.5, 2, -1.5);
 
 describe('random activation pairs φ(αu)ψ(βv) vs Monte Carlo', () => {
