@@ -21,7 +21,15 @@ export interface HighDimSpace {
   readonly gram: (x: string, y: string) => Expr;
   /** Independent N(0, I_n) noise vectors, fresh at every step. */
   readonly noises: readonly string[];
+  /**
+   * The small symbol the expansion is in (default h = 1/n) and the power of it
+   * that equals 1/n (default 1; use 2 with k = n^{-1/2} for per-coordinate SDEs).
+   */
+  readonly small?: string;
+  readonly smallPowerOfInverseN?: number;
 }
+
+const smallOf = (space: HighDimSpace) => space.small ?? 'h';
 
 /** The symbol h = 1/n. */
 export const H = sym('h');
@@ -50,7 +58,7 @@ export function vscale(v: Vec, c: Expr): Vec {
 
 function basisInner(space: HighDimSpace, x: string, y: string): Expr {
   const xNoise = space.noises.includes(x), yNoise = space.noises.includes(y);
-  if (xNoise && yNoise) return x === y ? pow(H, rat(-1)) : rat(0);
+  if (xNoise && yNoise) return x === y ? pow(sym(smallOf(space)), rat(-(space.smallPowerOfInverseN ?? 1))) : rat(0);
   if (xNoise) return sym(projectionName(x, y));
   if (yNoise) return sym(projectionName(y, x));
   return space.gram(x, y);
@@ -64,10 +72,10 @@ export function inner(space: HighDimSpace, x: Vec, y: Vec): Expr {
 }
 
 /** e with every power of h above `order` dropped; throws if a power below `lowest` remains. */
-export function truncateInH(e: Expr, order: number, lowest = 0): Expr {
+export function truncateInH(e: Expr, order: number, lowest = -Infinity, symbol = H_NAME): Expr {
   const kept: Expr[] = [];
   for (const t of polyTerms(polyFromExpr(e))) {
-    const hFactor = t.factors.find((f) => f.key === H_NAME);
+    const hFactor = t.factors.find((f) => f.key === symbol);
     const k = hFactor ? hFactor.exp : 0;
     if (k < lowest) throw new Error(`a term of order h^${k} survives: the expansion is not consistent`);
     if (k <= order) kept.push(mul(t.coeff, ...t.factors.map((f) => pow(f.atom, rat(f.exp)))));
@@ -76,12 +84,12 @@ export function truncateInH(e: Expr, order: number, lowest = 0): Expr {
 }
 
 /** The coefficient of h^k in e (e expanded as a Laurent polynomial in h). */
-export function coefficientOfH(e: Expr, k: number): Expr {
+export function coefficientOfH(e: Expr, k: number, symbol = H_NAME): Expr {
   const kept: Expr[] = [];
   for (const t of polyTerms(polyFromExpr(e))) {
-    const hFactor = t.factors.find((f) => f.key === H_NAME);
+    const hFactor = t.factors.find((f) => f.key === symbol);
     if ((hFactor ? hFactor.exp : 0) !== k) continue;
-    kept.push(mul(t.coeff, ...t.factors.filter((f) => f.key !== H_NAME).map((f) => pow(f.atom, rat(f.exp)))));
+    kept.push(mul(t.coeff, ...t.factors.filter((f) => f.key !== symbol).map((f) => pow(f.atom, rat(f.exp)))));
   }
   return add(...kept);
 }
@@ -91,13 +99,14 @@ export function coefficientOfH(e: Expr, k: number): Expr {
  * expanded to second order in X and truncated at h^order.
  */
 export function normalize(space: HighDimSpace, x: Vec, order = 1): Vec {
-  const X = truncateInH(add(inner(space, x, x), rat(-1)), order);
-  if (!isZero(coefficientOfH(X, 0))) {
-    throw new Error('normalize: the vector is not a unit vector plus O(h)');
+  const s = smallOf(space);
+  const X = truncateInH(add(inner(space, x, x), rat(-1)), order, -Infinity, s);
+  if (!isZero(coefficientOfH(X, 0, s))) {
+    throw new Error(`normalize: the vector is not a unit vector plus O(${s})`);
   }
-  const factor = truncateInH(expand(add(ONE, mul(rat(-1, 2), X), mul(rat(3, 8), pow(X, rat(2))))), order);
+  const factor = truncateInH(expand(add(ONE, mul(rat(-1, 2), X), mul(rat(3, 8), pow(X, rat(2))))), order, -Infinity, s);
   const m = new Map<string, Expr>();
-  for (const [k, c] of x) m.set(k, truncateInH(expand(mul(c, factor)), order));
+  for (const [k, c] of x) m.set(k, truncateInH(expand(mul(c, factor)), order, -Infinity, s));
   return m;
 }
 

@@ -3,10 +3,11 @@
 // order 1/n, computed with the high-dimensional vector algebra and the Gaussian
 // expectation engine. Nothing here is transcribed from the paper's equations.
 
-import { type Expr, ONE, ZERO, add, mul, pow, rat, sym, sub } from '../../symbolic/expr.ts';
-import { expand, polyFromExpr, polyTerms } from '../../symbolic/poly.ts';
+import { type Expr, ONE, ZERO, add, mul, pow, rat, sym, sub, call } from '../../symbolic/expr.ts';
+import { simplify } from '../../symbolic/simplify.ts';
+import { expand, polyFromExpr, polyIn, polyTerms } from '../../symbolic/poly.ts';
 import {
-  type HighDimSpace, type Vec, H, vec, vadd, vscale, inner, normalize, coefficientOfH,
+  type HighDimSpace, type Vec, H, vec, vadd, vscale, inner, normalize, coefficientOfH, truncateInH,
   projectionCovariance,
 } from '../../symbolic/highdim.ts';
 import { gaussianExpectation } from '../../symbolic/gaussian.ts';
@@ -37,7 +38,24 @@ interface Microscopic {
   latent: { vars: string[]; variances: Expr[] };
 }
 
-function microscopicStep(d: number, normalization: Normalization): Microscopic {
+/** Names of one coordinate's rescaled entries √n·u_ij, √n·v_il, √n·w_i. */
+export function coordinateNames(d: number): { u: string[]; v: string[]; w: string } {
+  const idx = (j: number) => (d === 1 ? '' : `_${j + 1}`);
+  return {
+    u: Array.from({ length: d }, (_, j) => `u_i${idx(j)}`),
+    v: Array.from({ length: d }, (_, l) => `v_i${idx(l)}`),
+    w: 'w_i',
+  };
+}
+
+/**
+ * One SGD step as vectors. With `coordinate`, the expansion is in k = n^{-1/2}
+ * (h = k²) and a unit basis vector e = e_i joins the directions, with
+ * eᵀu_j = k·û_j, eᵀv_l = k·v̂_l, eᵀw = k·ŵ: the rescaled coordinate i.
+ */
+function microscopicStep(d: number, normalization: Normalization, coordinate = false): Microscopic {
+  const coord = coordinateNames(d);
+  const k = sym('k');
   const u = Array.from({ length: d }, (_, j) => `u${j + 1}`);
   const v = Array.from({ length: d }, (_, l) => `v${l + 1}`);
   const gram = (x: string, y: string): Expr => {
@@ -45,6 +63,11 @@ function microscopicStep(d: number, normalization: Normalization): Microscopic {
     const kx = x[0], ky = y[0];
     const ix = Number(x.slice(1)) - 1, iy = Number(y.slice(1)) - 1;
     if (kx === 'w' && ky === 'w') return ONE;
+    if (kx === 'e') {
+      if (ky === 'e') return ONE;
+      const name = ky === 'u' ? coord.u[iy] : ky === 'v' ? coord.v[iy] : coord.w;
+      return mul(k, sym(name));
+    }
     if (kx === 'u' && ky === 'u') return ix === iy ? ONE : ZERO;
     if (kx === 'u' && ky === 'v') return sym(entryName('P', ix, iy, d));
     if (kx === 'u' && ky === 'w') return sym(vectorEntryName('q', ix, d));
@@ -52,7 +75,11 @@ function microscopicStep(d: number, normalization: Normalization): Microscopic {
     if (kx === 'v' && ky === 'w') return sym(vectorEntryName('r', ix, d));
     throw new Error(`no overlap for ${x}, ${y}`);
   };
-  const space: HighDimSpace = { directions: [...u, ...v, 'w'], gram, noises: ['a', 'at'] };
+  const space: HighDimSpace = coordinate
+    ? { directions: ['e', ...u, ...v, 'w'], gram, noises: ['a', 'at'], small: 'k', smallPowerOfInverseN: 2 }
+    : { directions: [...u, ...v, 'w'], gram, noises: ['a', 'at'] };
+  const h = coordinate ? mul(k, k) : H;
+  const order = coordinate ? 3 : 1;
   const c = u.map((_, j) => sym(`c${j + 1}`));
   const ct = v.map((_, l) => sym(`ct${l + 1}`));
   const tau = sym('tau'), tauG = sym('tau_g');
@@ -65,7 +92,7 @@ function microscopicStep(d: number, normalization: Normalization): Microscopic {
 
   // Discriminator: ascend F(yᵀw) − F(ỹᵀw), F(x) = x²/2; then w ← w/‖w‖.
   const gradW = vadd(vscale(y, s), vscale(yFake, mul(rat(-1), sFake)));
-  const wNew = normalize(space, vadd(w, vscale(gradW, mul(H, tau))));
+  const wNew = normalize(space, vadd(w, vscale(gradW, mul(h, tau))), order);
 
   // Generator: ascend ½(ỹᵀw)² in V with the old w and the same fake sample.
   const r = v.map((vm) => gram(vm, 'w'));
@@ -75,7 +102,7 @@ function microscopicStep(d: number, normalization: Normalization): Microscopic {
     const direction = normalization === 'column'
       ? w
       : vadd(w, vec(...v.map((vm, m) => [vm, mul(rat(-1), r[m])] as const)));
-    return normalize(space, vadd(vCol, vscale(direction, mul(H, tauG, sFake, ct[l]))));
+    return normalize(space, vadd(vCol, vscale(direction, mul(h, tauG, sFake, ct[l]))), order);
   });
 
   const latentVars = [...c.map((x) => x.name), ...ct.map((x) => x.name)];
@@ -86,13 +113,8 @@ function microscopicStep(d: number, normalization: Normalization): Microscopic {
   return { space, wNew, vNew, latent: { vars: latentVars, variances } };
 }
 
-/** n · E[overlap after one step − overlap before], as h → 0. */
-function expectedRate(m: Microscopic, after: Expr, before: Expr): Expr {
-  const zeroth = expand(sub(coefficientOfH(after, 0), before));
-  if (polyTerms(polyFromExpr(zeroth)).length !== 0) {
-    throw new Error('derivation: the order-1 part of an overlap update is not the old overlap');
-  }
-  const first = coefficientOfH(after, 1);
+/** E[e] over the latent features and the noise projections of the space. */
+function expectation(m: Microscopic, e: Expr): Expr {
   const proj = projectionCovariance(m.space);
   const vars = [...m.latent.vars, ...proj.vars];
   const k = m.latent.vars.length;
@@ -100,9 +122,80 @@ function expectedRate(m: Microscopic, after: Expr, before: Expr): Expr {
     if (i < k || j < k) return i === j && i < k ? m.latent.variances[i] : ZERO;
     return proj.cov[i - k][j - k];
   }));
-  const result = gaussianExpectation(first, vars, cov);
+  const result = gaussianExpectation(e, vars, cov);
   if (!result.exact) throw new Error('derivation: expected an exact (polynomial) expectation');
   return noiseAmplitudesToVariances(result.expr);
+}
+
+/** n · E[overlap after one step − overlap before], as h → 0. */
+function expectedRate(m: Microscopic, after: Expr, before: Expr): Expr {
+  const zeroth = expand(sub(coefficientOfH(after, 0), before));
+  if (polyTerms(polyFromExpr(zeroth)).length !== 0) {
+    throw new Error('derivation: the order-1 part of an overlap update is not the old overlap');
+  }
+  return expectation(m, coefficientOfH(after, 1));
+}
+
+/**
+ * The per-coordinate SDE (papers.md A.5, the McKean–Vlasov limit): for one
+ * coordinate i, the rescaled entries (√n u_ij, √n v_il, √n w_i) move by
+ * drift·dt + diffusion·dB with drift = n·E[Δ] and diffusion² = n·E[Δ²] to
+ * leading order. The overlaps P, q, r (S) enter as parameters: in the limit they
+ * are moments of the law of the coordinates themselves.
+ */
+export function deriveCoordinateSde(d: number, normalization: Normalization = 'column'): System {
+  if (!Number.isInteger(d) || d < 1) throw new RangeError(`d must be an integer ≥ 1, got ${d}`);
+  const m = microscopicStep(d, normalization, true);
+  const coord = coordinateNames(d);
+  const k = sym('k');
+  const e = vec(['e', ONE]);
+  const rows: Array<{ name: string; after: Vec; before: Expr }> = [
+    ...coord.u.map((name) => ({ name, after: null as unknown as Vec, before: sym(name) })),
+    ...coord.v.map((name, l) => ({ name, after: m.vNew[l], before: sym(name) })),
+    { name: coord.w, after: m.wNew, before: sym(coord.w) },
+  ];
+  const drift: Expr[] = [], diffusion: Expr[] = [];
+  for (const row of rows) {
+    if (row.after === null) { drift.push(ZERO); diffusion.push(ZERO); continue; }
+    // Δ = (eᵀx_new − eᵀx)/k, kept to order k² (E can only raise the order: covariances are O(1) or O(k))
+    const delta = truncateInH(expand(mul(pow(k, rat(-1)), sub(inner(m.space, e, row.after), mul(k, row.before)))), 2, -Infinity, 'k');
+    if (!isZeroExpr(expand(coefficientOfH(delta, 0, 'k')))) throw new Error(`derivation: ${row.name} moves at order 1 per step`);
+    const mean = expectation(m, delta);
+    const second = expectation(m, truncateInH(expand(mul(delta, delta)), 2, -Infinity, 'k'));
+    if (!isZeroExpr(expand(coefficientOfH(mean, 1, 'k')))) throw new Error(`derivation: ${row.name} has a drift of order n^{-1/2}`);
+    drift.push(simplify(coefficientOfH(mean, 2, 'k')));
+    const variance = simplify(coefficientOfH(second, 2, 'k'));
+    diffusion.push(isZeroExpr(variance) ? ZERO : sqrtOfSquare(variance));
+  }
+  const overlaps = stateNames(d);
+  return { state: rows.map((r) => r.name), params: [...paramNames(d), ...overlaps], drift, diffusion };
+}
+
+const isZeroExpr = (e: Expr) => e.kind === 'num' && e.p === 0;
+
+/** g² with sqrt(X)² written as X (a diffusion's square root is of a variance, X ≥ 0). */
+export function squareOfDiffusion(g: Expr): Expr {
+  const out: Expr[] = [];
+  for (const t of polyTerms(polyFromExpr(mul(g, g)))) {
+    out.push(mul(t.coeff, ...t.factors.map((f) => {
+      const a = f.atom;
+      if (a.kind === 'call' && a.fn === 'sqrt' && f.exp % 2 === 0) return pow(a.args[0], rat(f.exp / 2));
+      return pow(a, rat(f.exp));
+    })));
+  }
+  return expand(add(...out));
+}
+
+/** sqrt(c·X) printed as c'·sqrt(X) when the variance has a perfect-square constant factor. */
+function sqrtOfSquare(variance: Expr): Expr {
+  if (variance.kind === 'mul') {
+    const squares = variance.factors.filter((f) => f.kind === 'pow' && f.exp.kind === 'num' && f.exp.p === 2 && f.exp.q === 1);
+    const rest = variance.factors.filter((f) => !squares.includes(f));
+    if (squares.length) {
+      return mul(...squares.map((f) => (f as { base: Expr }).base), call('sqrt', mul(...rest)));
+    }
+  }
+  return call('sqrt', variance);
 }
 
 /**
@@ -124,4 +217,48 @@ export function deriveOverlapOde(d: number, normalization: Normalization = 'colu
   const state = stateNames(d);
   const drift = state.map((name) => expectedRate(m, after.get(name)!, sym(name)));
   return { state, params: paramNames(d), drift };
+}
+
+/**
+ * Itô's rule for the second moments of the coordinate SDE:
+ * d E[x_a x_b]/dt = E[x_a f_b + x_b f_a] + δ_ab E[g_a²], with E[x_a x_b] replaced by
+ * the overlap it stands for (E[û_j ŵ] = q_j, E[ŵ²] = 1, ...). Returns the drift of
+ * each overlap (by name) and of the self-overlaps E[ŵ²], E[v̂_l²], E[û_j²].
+ */
+export function sdeSecondMoments(sde: System, d: number): Map<string, Expr> {
+  const coord = coordinateNames(d);
+  const vars = sde.state;
+  const moment = (a: string, b: string): Expr => {
+    const kind = (x: string) => (coord.u.includes(x) ? 'u' : coord.v.includes(x) ? 'v' : 'w');
+    const index = (x: string) => (kind(x) === 'u' ? coord.u.indexOf(x) : kind(x) === 'v' ? coord.v.indexOf(x) : 0);
+    let [x, y] = [a, b];
+    if (kind(x) > kind(y)) [x, y] = [y, x];
+    const kx = kind(x), ky = kind(y), ix = index(x), iy = index(y);
+    if (kx === ky && ix === iy) return ONE;
+    if (kx === 'u' && ky === 'u') return ZERO;
+    if (kx === 'u' && ky === 'v') return sym(entryName('P', ix, iy, d));
+    if (kx === 'u' && ky === 'w') return sym(vectorEntryName('q', ix, d));
+    if (kx === 'v' && ky === 'v') return sym(entryName('S', Math.min(ix, iy), Math.max(ix, iy), d));
+    return sym(vectorEntryName('r', ix, d));
+  };
+  const closure = (e: Expr): Expr => add(...polyIn(expand(e), vars).terms.map((t) => {
+    const ones = t.exps.flatMap((p, i) => Array<string>(p).fill(vars[i]));
+    if (ones.length === 0) return t.coeff;
+    if (ones.length !== 2) throw new Error(`moment closure: a term of degree ${ones.length} in the coordinates`);
+    return mul(t.coeff, moment(ones[0], ones[1]));
+  }));
+  const out = new Map<string, Expr>();
+  const f = (i: number) => sde.drift[i], g = (i: number) => sde.diffusion![i];
+  const pairName = (a: number, b: number) => {
+    const m = moment(vars[a], vars[b]);
+    return m.kind === 'sym' ? m.name : `E[${vars[a]}*${vars[b]}]`;
+  };
+  for (let a = 0; a < vars.length; a++) {
+    for (let b = a; b < vars.length; b++) {
+      const xa = sym(vars[a]), xb = sym(vars[b]);
+      const ito = a === b ? squareOfDiffusion(g(a)) : ZERO;
+      out.set(pairName(a, b), expand(closure(add(mul(xa, f(b)), mul(xb, f(a)), ito))));
+    }
+  }
+  return out;
 }
