@@ -10,6 +10,7 @@ import { CompileError } from '../compile/lower.ts';
 import { registerSymbolicCommands } from './symbolic-commands.ts';
 import { registerVerifyCommand } from './verify-command.ts';
 import { registerTourCommand } from './tour.ts';
+import { registerSolvableGanCommands } from './solvable-gan-commands.ts';
 
 export interface Io {
   out: (s: string) => void;
@@ -47,6 +48,7 @@ export function buildProgram(io: Io): Command {
       outputError: () => {},
     });
   registerSymbolicCommands(program, io);
+  registerSolvableGanCommands(program, io);
   registerVerifyCommand(program, io);
   registerTourCommand(program, io);
   return program;
