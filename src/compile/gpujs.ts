@@ -56,6 +56,8 @@ export interface GpuKernelSpec {
   readonly output: readonly number[];
   /** every loop's bound: gpu.js silently caps loops at this */
   readonly loopMaxIterations: number;
+  /** 'Array(4)' for kernels returning four values per cell */
+  readonly returnType?: 'Number' | 'Array(4)';
 }
 
 /** Builds a gpu.js kernel from emitted source, after re-checking all of it. */
@@ -68,10 +70,25 @@ export function createGpuKernel(gpu: GPU, spec: GpuKernelSpec): GpuKernelRun {
     precision: 'single',
     tactic: 'precision',
     functions: [...spec.functions],
+    ...(spec.returnType ? { returnType: spec.returnType } : {}),
   };
   // gpu.js's typings do not know string sources or all settings used here
   const create = gpu.createKernel as unknown as (src: string, s: object) => GpuKernelRun;
   return create.call(gpu, spec.source, settings);
+}
+
+/**
+ * Asks a webasm kernel for its flat result (cells × components) instead of
+ * rows of per-cell subarrays, whose construction cost gpu.js 2.24 ~0.2 s
+ * for 10^6 Array(4) cells. Relies on WebAssemblyKernel._shapeOutput; a
+ * kernel without it, or one gpu.js later swaps in, returns the shaped form,
+ * which callers must still accept.
+ */
+export function returnFlatOutput(run: GpuKernelRun): void {
+  const kernel = run.kernel as unknown as { constructor: { name: string }; _shapeOutput?: unknown } | undefined;
+  if (kernel?.constructor.name === 'WebAssemblyKernel' && typeof kernel._shapeOutput === 'function') {
+    kernel._shapeOutput = (data: Float32Array) => data;
+  }
 }
 
 /** The backend a kernel-run shortcut really used (after any fallback). */

@@ -1,0 +1,13 @@
+// The compile layer: Expr → emitted source → GPU.js kernel + f64 twin.
+
+export { CompileError } from './lower.ts';
+export {
+  compile, compileRhs, chooseBackend, estimateCost, COST_NS, THREADING, KERNEL_MARGIN,
+  type Backend, type BatchRhs, type Choice, type CompileOptions, type CostEstimate, type Kernel,
+  type ParamLayout, type Precision, type RhsOptions, type Twin, type Vec,
+} from './kernel.ts';
+export { compilePairwise, PAIRWISE_NAMES, type PairwiseKernel, type PairwiseName, type PairwiseOptions } from './pairwise.ts';
+export {
+  boundEvaluator, ErrorAnalysis, F32_HELPER_BUDGET, F32_WASM_MODEL, F64_MODEL, type Bounded, type ErrorModel,
+} from './bound.ts';
+export type { RanBackend } from './gpujs.ts';
