@@ -2,6 +2,7 @@
 // kernels against the twin within a derived bound, loops longer than
 // gpu.js's default cap, backend choice and reporting.
 
+import { availableParallelism } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { parse } from '../../src/symbolic/parse.ts';
@@ -145,8 +146,8 @@ describe('pairwise backends and refusals', () => {
     k32.run(X, X, new Float64Array([1]));
     expect(k32.backend).toBe('f64');
     await k32.runAsync(X, X, new Float64Array([1])); // 16384 cells
-    expect(k32.backend).toBe('webasm');
-    expect(k32.threaded).toBe(true);
+    expect(k32.backend).toBe(availableParallelism() >= 2 ? 'webasm' : 'f64');
+    expect(k32.threaded).toBe(availableParallelism() >= 2);
   });
 
   it('refuses bad shapes, unknown names and bad d', () => {
