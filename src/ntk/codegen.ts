@@ -1,0 +1,233 @@
+// Source of the fused NNGP/NTK kernel for one architecture.
+//
+// The whole depth recursion of an entry (i, j) runs in one pass, in registers:
+//
+//   S = W₀²·(x_i·x_j)/d + b₀²,  Θ = S                 (standard: Θ = d·(x_i·x_j)/d + 1_b)
+//   for each hidden block l:  K, K̇ = dual_l(S, s_i^l, s_j^l)
+//                             S = W_l²·K + b_l²,  Θ = S + W_l²·Θ·K̇   (standard: n·K + W_l²·Θ·K̇ + 1_b)
+//
+// with the per-row variances s^l from the separate diagonal formulas (neural-tangents'
+// diagonal_batch=True), computed first by `diag`. The generated text is made of
+// this file's fixed templates, the activations' fixed templates and numeric
+// literals (through `lit`, which accepts finite numbers only): no user text.
+//
+// Both functions are self-contained (helpers in the preamble), so the same source
+// runs on the main thread and in worker threads.
+
+import { type Activation, lit } from './activations.ts';
+import type { Architecture } from './architecture.ts';
+
+/**
+ * Helpers available to templates:
+ *   angle(y, x): atan2(y, x) for y ≥ 0, in [0, π], π/2 for (0, 0) (neural-tangents'
+ *     fill_zero); fdlibm's atan kernel, within 2 ulp of Math.atan2 and faster;
+ *   sqrt0(x) = √max(x, 0) (NaN stays NaN).
+ */
+export const PREAMBLE = `
+const AT0 = 3.33333333333329318027e-01, AT1 = -1.99999999998764832476e-01, AT2 = 1.42857142725034663711e-01,
+  AT3 = -1.11111104054623557880e-01, AT4 = 9.09088713343650656196e-02, AT5 = -7.69187620504482999495e-02,
+  AT6 = 6.66107313738753120669e-02, AT7 = -5.83357013379057348645e-02, AT8 = 4.97687799461593236017e-02,
+  AT9 = -3.65315727442169155270e-02, AT10 = 1.62858201153657823623e-02;
+const PI4_HI = 7.85398163397448278999e-01, PI4_LO = 3.06161699786838301793e-17;
+const PI2_HI = 1.57079632679489655800e+00, PI2_LO = 6.12323399573676603587e-17;
+const PI_HI = 3.1415926535897931160e+00, PI_LO = 1.2246467991473531772e-16;
+const TAN_PI_8 = 0.41421356237309503;
+function angle(y, x) {
+  const ax = x < 0 ? -x : x;
+  const swap = y > ax;
+  const num = swap ? ax : y, den = swap ? y : ax;
+  if (!(den > 0)) return den === 0 ? 1.5707963267948966 : NaN;
+  const big = num > TAN_PI_8 * den;
+  const u = big ? (num - den) / (num + den) : num / den;
+  const z = u * u, w = z * z;
+  const s1 = z * (AT0 + w * (AT2 + w * (AT4 + w * (AT6 + w * (AT8 + w * AT10)))));
+  const s2 = w * (AT1 + w * (AT3 + w * (AT5 + w * (AT7 + w * AT9))));
+  let a = big ? PI4_HI - ((u * (s1 + s2) - PI4_LO) - u) : u - u * (s1 + s2);
+  if (swap) a = (PI2_HI - a) + PI2_LO;
+  if (x < 0) a = (PI_HI - a) + PI_LO;
+  return a;
+}
+function sqrt0(x) { return Math.sqrt(Math.max(x, 0)); }
+`;
+
+/** The numbers of an architecture that the generated code bakes in. */
+export interface KernelPlan {
+  readonly d: number;
+  readonly depth: number;
+  /** W_l² for the L + 1 dense layers */
+  readonly W2: readonly number[];
+  /** b_l² (0 without bias) */
+  readonly B2: readonly number[];
+  readonly hasBias: readonly boolean[];
+  readonly parameterization: 'ntk' | 'standard';
+  /** fan-in of each dense layer: d, then the hidden width (standard parameterization only) */
+  readonly fanIn: readonly number[];
+  readonly activations: readonly Activation[];
+  readonly wantNtk: boolean;
+}
+
+/** The plan of an architecture for inputs of dimension d. */
+export function kernelPlan(arch: Architecture, d: number, wantNtk: boolean): KernelPlan {
+  const width = arch.width;
+  if (arch.parameterization === 'standard' && width === undefined) {
+    throw new RangeError("the standard-parameterization NTK scales with the hidden width: give { width } (or '; width=512' in the spec)");
+  }
+  return {
+    d, depth: arch.depth,
+    W2: arch.dense.map((l) => l.W_std * l.W_std),
+    B2: arch.dense.map((l) => (l.b_std === null ? 0 : l.b_std * l.b_std)),
+    hasBias: arch.dense.map((l) => l.b_std !== null),
+    parameterization: arch.parameterization,
+    fanIn: arch.dense.map((_, l) => (l === 0 ? d : (width ?? 0))),
+    activations: arch.activations,
+    wantNtk,
+  };
+}
+
+/** Whether every activation has a code template (then the kernel can run in workers). */
+export function allTemplated(plan: KernelPlan): boolean {
+  return plan.activations.every((a) => a.template !== undefined);
+}
+
+function diagStep(act: Activation): string {
+  return act.template ? act.template.diag : 'k = EXTD[l](q);';
+}
+
+function pairStep(act: Activation): string {
+  return act.template ? act.template.pair : 'EXT[l](S, s1, s2, OUT);\nK = OUT[0];\nKd = OUT[1];';
+}
+
+/**
+ * Runs of consecutive hidden layers with the same activation code: each run
+ * becomes one loop over its layers (one copy of the template, so V8 inlines its
+ * helpers once instead of running out of inlining budget on an unrolled body).
+ */
+function layerRuns(plan: KernelPlan): Array<{ start: number; end: number; act: Activation }> {
+  const runs: Array<{ start: number; end: number; act: Activation }> = [];
+  plan.activations.forEach((act, l) => {
+    const last = runs[runs.length - 1];
+    const same = last && (act.template && last.act.template
+      ? act.template.pair === last.act.template.pair && act.template.diag === last.act.template.diag
+      : false);
+    if (same) last.end = l + 1;
+    else runs.push({ start: l, end: l + 1, act });
+  });
+  return runs;
+}
+
+/** Per-dense-layer constants as literal tables: CW = W², CB = b², CN = fan-in, CH = 1 if bias. */
+function constantTables(plan: KernelPlan): string {
+  const table = (name: string, xs: readonly number[]) => `const ${name} = new Float64Array([${xs.map(lit).join(', ')}]);`;
+  return [
+    table('CW', plan.W2), table('CB', plan.B2), table('CN', plan.fanIn), table('CH', plan.hasBias.map((b) => (b ? 1 : 0))),
+  ].join('\n');
+}
+
+/**
+ * `diag(X, N, D, R, EXTD)`: for each row, D[i·(L+1) + l] = s^{l+1}(x_i) (the variance
+ * entering activation l + 1; the last one is the output variance) and R = √D.
+ * Returns −1, or the first index of D that is not finite.
+ */
+export function diagSource(plan: KernelPlan): string {
+  const { d, depth: L } = plan;
+  const DS = L + 1;
+  const lines: string[] = [
+    PREAMBLE,
+    constantTables(plan),
+    'return function diag(X, N, D, R, EXTD) {',
+    'for (let i = 0; i < N; i++) {',
+    `const o = i * ${d};`,
+    'let nrm = 0;',
+    `for (let k = 0; k < ${d}; k++) { const v = X[o + k]; nrm += v * v; }`,
+    `let q = CW[0] * (nrm * ${lit(1 / d)}) + CB[0];`,
+    `const base = i * ${DS};`,
+    'D[base] = q; R[base] = Math.sqrt(q);',
+  ];
+  for (const run of layerRuns(plan)) {
+    lines.push(`for (let l = ${run.start}; l < ${run.end}; l++) {`);
+    lines.push(`let k;\n${diagStep(run.act)}`);
+    lines.push('q = CW[l + 1] * k + CB[l + 1];');
+    lines.push('D[base + l + 1] = q; R[base + l + 1] = Math.sqrt(q);');
+    lines.push('}');
+  }
+  lines.push('}');
+  lines.push(`for (let t = 0; t < N * ${DS}; t++) { if (!(Math.abs(D[t]) < Infinity) || !(R[t] >= 0)) return t; }`);
+  lines.push('return -1;', '};');
+  return lines.join('\n');
+}
+
+/**
+ * `rows(X1, X2, N2, D1, R1, D2, R2, NNGP, NTK, ROWS, nRows, sym, ROW, EXT, OUT)`:
+ * for each row i in ROWS[0..nRows), entries j ≥ i when sym (a Gram matrix; the
+ * diagonal then uses S = s_i exactly), else all j. ROW is an N2 scratch row.
+ */
+export function rowsSource(plan: KernelPlan): string {
+  const { d, depth: L, wantNtk } = plan;
+  const DS = L + 1;
+  const std = plan.parameterization === 'standard';
+  const lines: string[] = [
+    PREAMBLE,
+    constantTables(plan),
+    'return function rows(X1, X2, N2, D1, R1, D2, R2, NNGP, NTK, ROWS, nRows, sym, ROW, EXT, OUT) {',
+    'for (let rr = 0; rr < nRows; rr++) {',
+    'const i = ROWS[rr];',
+    `const o = i * ${d};`,
+    'const j0 = sym ? i : 0;',
+    'let j = j0;',
+    // input Gram row, four columns at a time (each sum runs over k in order, as the norms do)
+    'for (; j + 3 < N2; j += 4) {',
+    `const p0 = j * ${d}, p1 = p0 + ${d}, p2 = p1 + ${d}, p3 = p2 + ${d};`,
+    'let a0 = 0, a1 = 0, a2 = 0, a3 = 0;',
+    `for (let k = 0; k < ${d}; k++) { const x = X1[o + k]; a0 += x * X2[p0 + k]; a1 += x * X2[p1 + k]; a2 += x * X2[p2 + k]; a3 += x * X2[p3 + k]; }`,
+    'ROW[j] = a0; ROW[j + 1] = a1; ROW[j + 2] = a2; ROW[j + 3] = a3;',
+    '}',
+    `for (; j < N2; j++) { const p = j * ${d}; let a = 0; for (let k = 0; k < ${d}; k++) a += X1[o + k] * X2[p + k]; ROW[j] = a; }`,
+    `const ib = i * ${DS};`,
+    'const out = i * N2;',
+    'for (j = j0; j < N2; j++) {',
+    `const jb = j * ${DS};`,
+    'const onDiag = sym && j === i;',
+    `const g = ROW[j] * ${lit(1 / d)};`,
+    'let S = CW[0] * g + CB[0];',
+  ];
+  if (wantNtk) lines.push(std ? 'let T = CN[0] * g + CH[0];' : 'let T = S;');
+  for (const run of layerRuns(plan)) {
+    lines.push(`for (let l = ${run.start}; l < ${run.end}; l++) {`);
+    lines.push('const s1 = D1[ib + l], s2 = D2[jb + l], r1 = R1[ib + l], r2 = R2[jb + l];');
+    lines.push('if (onDiag) S = s1;');
+    lines.push('let K, Kd;');
+    lines.push(pairStep(run.act));
+    lines.push('const w2 = CW[l + 1];');
+    lines.push('S = w2 * K + CB[l + 1];');
+    if (wantNtk) lines.push(std ? 'T = CN[l + 1] * K + w2 * T * Kd + CH[l + 1];' : 'T = S + w2 * T * Kd;');
+    lines.push('}');
+  }
+  // A Gram diagonal entry is its row's output variance (the diagonal formulas), bit for bit.
+  lines.push(`NNGP[out + j] = onDiag ? D1[ib + ${L}] : S;`);
+  if (wantNtk) lines.push('NTK[out + j] = T;');
+  lines.push('}', '}', '};');
+  return lines.join('\n');
+}
+
+export type DiagFn = (X: Float64Array, N: number, D: Float64Array, R: Float64Array, EXTD: unknown) => number;
+export type RowsFn = (
+  X1: Float64Array, X2: Float64Array, N2: number, D1: Float64Array, R1: Float64Array, D2: Float64Array, R2: Float64Array,
+  NNGP: Float64Array, NTK: Float64Array | null, ROWS: Int32Array, nRows: number, sym: boolean, ROW: Float64Array,
+  EXT: unknown, OUT: Float64Array | null,
+) => void;
+
+const compiled = new Map<string, unknown>();
+
+/** Compiles a generated source (cached by text; a few dozen entries at most). */
+export function compileSource<F>(source: string): F {
+  let f = compiled.get(source);
+  if (!f) {
+    f = new Function(source)() as unknown;
+    if (compiled.size >= 64) compiled.delete(compiled.keys().next().value as string);
+    compiled.set(source, f);
+  }
+  return f as F;
+}
+
+/** atan2(y, x) for y ≥ 0 as the kernels compute it (exported for tests). */
+export const angle = compileSource<(y: number, x: number) => number>(`${PREAMBLE}\nreturn angle;`);

@@ -1,0 +1,298 @@
+// Closed-form NNGP and NTK between two input sets, in f64, matching
+// neural-tangents' kernel_fn(x1, x2, ('nngp', 'ntk')) with diagonal_batch=True.
+//
+// x2 omitted (or the same array as x1) means the Gram matrix: only the upper
+// triangle is computed (then mirrored), and its diagonal uses S_ii = s_i exactly
+// (correlation exactly 1), which neural-tangents gets only up to O(√eps) for ReLU.
+
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { Architecture } from './architecture.ts';
+import { type DiagFn, type RowsFn, type KernelPlan, allTemplated, compileSource, diagSource, kernelPlan, rowsSource } from './codegen.ts';
+
+/** A dense row-major f64 matrix. */
+export interface Matrix {
+  readonly data: Float64Array;
+  readonly rows: number;
+  readonly cols: number;
+}
+
+/** Input rows: a Matrix or an array of equal-length number arrays. */
+export type Inputs = Matrix | readonly (readonly number[])[];
+
+/** Wrong shapes or values of kernel inputs. */
+export class KernelInputError extends RangeError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'KernelInputError';
+  }
+}
+
+/** A Matrix from rows or a Matrix, checking shape and finiteness. */
+export function toMatrix(x: Inputs, name = 'x'): Matrix {
+  if (x === null || typeof x !== 'object') throw new KernelInputError(`${name} must be a matrix or an array of rows, got ${x === null ? 'null' : typeof x}`);
+  if (!Array.isArray(x)) {
+    const m = x as Matrix;
+    if (!(m.data instanceof Float64Array)) throw new KernelInputError(`${name}.data must be a Float64Array`);
+    if (!Number.isSafeInteger(m.rows) || !Number.isSafeInteger(m.cols) || m.rows < 0 || m.cols < 1) {
+      throw new KernelInputError(`${name} has an invalid shape ${String(m.rows)}×${String(m.cols)}`);
+    }
+    if (m.data.length !== m.rows * m.cols) throw new KernelInputError(`${name}.data has length ${m.data.length}, not ${m.rows}×${m.cols}`);
+    for (let t = 0; t < m.data.length; t++) {
+      if (!Number.isFinite(m.data[t])) throw new KernelInputError(`${name}[${Math.floor(t / m.cols)}][${t % m.cols}] is not finite (${m.data[t]})`);
+    }
+    return m;
+  }
+  const rows = x as readonly (readonly number[])[];
+  if (rows.length === 0) throw new KernelInputError(`${name} has no rows`);
+  const cols = Array.isArray(rows[0]) ? rows[0].length : -1;
+  if (cols < 1) throw new KernelInputError(`${name}[0] must be a non-empty array of numbers`);
+  const data = new Float64Array(rows.length * cols);
+  rows.forEach((r, i) => {
+    if (!Array.isArray(r) || r.length !== cols) {
+      throw new KernelInputError(`${name}[${i}] has ${Array.isArray(r) ? r.length : 'no'} entries but ${name}[0] has ${cols}`);
+    }
+    r.forEach((v, k) => {
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw new KernelInputError(`${name}[${i}][${k}] is not a finite number (${String(v)})`);
+      data[i * cols + k] = v;
+    });
+  });
+  return { data, rows: rows.length, cols };
+}
+
+/** The kernels of the scalar output between x1 and x2. */
+export interface KernelResult {
+  /** N1×N2 NNGP */
+  readonly nngp: Matrix;
+  /** N1×N2 NTK (absent when only the NNGP was requested) */
+  readonly ntk?: Matrix;
+  /** output variances of the x1 rows (neural-tangents cov1) */
+  readonly cov1: Float64Array;
+  /** output variances of the x2 rows (cov2; equal to cov1 for a Gram matrix) */
+  readonly cov2: Float64Array;
+  /** whether x2 was x1 (a symmetric Gram matrix) */
+  readonly gram: boolean;
+  /** per hidden layer: how its dual was computed ('closed-form' or the elementwise method) */
+  readonly methods: readonly string[];
+  /** worker threads used (0: the calling thread) */
+  readonly threads: number;
+}
+
+export interface KernelOptions {
+  /** which kernels (default both); the NNGP is always computed */
+  readonly get?: readonly ('nngp' | 'ntk')[];
+  /**
+   * Worker threads for kernelsAsync (default: all cores when there are at least
+   * 2^18 entries and every activation has a closed form; else 0).
+   */
+  readonly threads?: number;
+}
+
+interface Prepared {
+  plan: KernelPlan;
+  X1: Matrix;
+  X2: Matrix;
+  gram: boolean;
+  D1: Float64Array; R1: Float64Array; D2: Float64Array; R2: Float64Array;
+  ext: Array<((S: number, s1: number, s2: number, out: Float64Array) => void) | undefined>;
+}
+
+function prepare(arch: Architecture, x1: Inputs, x2: Inputs | null | undefined, opts: KernelOptions, shared: boolean): Prepared {
+  const X1 = toMatrix(x1, 'x1');
+  const gram = x2 === undefined || x2 === null || x2 === x1;
+  const X2 = gram ? X1 : toMatrix(x2, 'x2');
+  if (X1.rows === 0) throw new KernelInputError('x1 has no rows');
+  if (X2.cols !== X1.cols) throw new KernelInputError(`x1 has ${X1.cols} columns but x2 has ${X2.cols}: both need the input dimension`);
+  const get = opts.get ?? ['nngp', 'ntk'];
+  for (const g of get) if (g !== 'nngp' && g !== 'ntk') throw new KernelInputError(`get: unknown kernel '${String(g)}' (known: nngp, ntk)`);
+  const plan = kernelPlan(arch, X1.cols, get.includes('ntk'));
+  const DS = plan.depth + 1;
+  const alloc = (n: number) => (shared ? new Float64Array(new SharedArrayBuffer(n * 8)) : new Float64Array(n));
+  const extD = plan.activations.map((a) => a.diag);
+  const ext = plan.activations.map((a) => a.dual);
+  const diag = compileSource<DiagFn>(diagSource(plan));
+  const variances = (X: Matrix, name: string) => {
+    const D = alloc(X.rows * DS), R = alloc(X.rows * DS);
+    const bad = diag(X.data, X.rows, D, R, extD);
+    if (bad >= 0) {
+      const row = Math.floor(bad / DS), layer = bad % DS;
+      throw new RangeError(
+        `the variance of ${name} row ${row} entering ${layer < plan.depth ? `activation ${layer + 1} (${plan.activations[layer].spec})` : 'the output'} `
+        + `is ${D[bad]}: the kernel overflows f64 or leaves the activation's domain for ${arch.spec}`);
+    }
+    return { D, R };
+  };
+  const v1 = variances(X1, 'x1');
+  const v2 = gram ? v1 : variances(X2, 'x2');
+  return { plan, X1, X2, gram, D1: v1.D, R1: v1.R, D2: v2.D, R2: v2.R, ext };
+}
+
+/** Copies the upper triangle of an n×n matrix to the lower one, in cache blocks. */
+function mirrorUpper(A: Float64Array, n: number): void {
+  const B = 64;
+  for (let bi = 0; bi < n; bi += B) {
+    const iEnd = Math.min(bi + B, n);
+    for (let bj = bi; bj < n; bj += B) {
+      const jEnd = Math.min(bj + B, n);
+      for (let i = bi; i < iEnd; i++) {
+        const row = i * n;
+        for (let j = Math.max(bj, i + 1); j < jEnd; j++) A[j * n + i] = A[row + j];
+      }
+    }
+  }
+}
+
+function finish(p: Prepared, nngp: Float64Array, ntk: Float64Array | null, threads: number): KernelResult {
+  const N1 = p.X1.rows, N2 = p.X2.rows;
+  if (p.gram) {
+    mirrorUpper(nngp, N1);
+    if (ntk) mirrorUpper(ntk, N1);
+  }
+  const L = p.plan.depth, DS = L + 1;
+  const cov1 = new Float64Array(N1), cov2 = new Float64Array(N2);
+  for (let i = 0; i < N1; i++) cov1[i] = p.D1[i * DS + L];
+  for (let j = 0; j < N2; j++) cov2[j] = p.D2[j * DS + L];
+  return {
+    nngp: { data: nngp, rows: N1, cols: N2 },
+    ...(ntk ? { ntk: { data: ntk, rows: N1, cols: N2 } } : {}),
+    cov1, cov2, gram: p.gram,
+    methods: p.plan.activations.map((a) => a.method),
+    threads,
+  };
+}
+
+/**
+ * NNGP and NTK of `arch` between the rows of x1 (N1×d) and x2 (N2×d), in f64,
+ * on the calling thread. x2 omitted: the Gram matrix of x1.
+ */
+export function kernels(arch: Architecture, x1: Inputs, x2?: Inputs | null, opts: KernelOptions = {}): KernelResult {
+  const p = prepare(arch, x1, x2, opts, false);
+  const N1 = p.X1.rows, N2 = p.X2.rows;
+  const nngp = new Float64Array(N1 * N2);
+  const ntk = p.plan.wantNtk ? new Float64Array(N1 * N2) : null;
+  const rows = compileSource<RowsFn>(rowsSource(p.plan));
+  const ROWS = Int32Array.from({ length: N1 }, (_, i) => i);
+  rows(p.X1.data, p.X2.data, N2, p.D1, p.R1, p.D2, p.R2, nngp, ntk, ROWS, N1, p.gram, new Float64Array(N2), p.ext, new Float64Array(2));
+  return finish(p, nngp, ntk, 0);
+}
+
+// ---------------------------------------------------------------- worker threads
+
+const WORKER_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+const cache = new Map();
+parentPort.on('message', (m) => {
+  try {
+    let fn = cache.get(m.source);
+    if (!fn) {
+      fn = new Function(m.source)();
+      if (cache.size >= 16) cache.delete(cache.keys().next().value);
+      cache.set(m.source, fn);
+    }
+    const f = (b) => new Float64Array(b);
+    fn(f(m.X1), f(m.X2), m.N2, f(m.D1), f(m.R1), f(m.D2), f(m.R2), f(m.NNGP), m.NTK ? f(m.NTK) : null,
+      new Int32Array(m.rows), m.nRows, m.sym, new Float64Array(m.N2), null, null);
+    parentPort.postMessage({ id: m.id, ok: true });
+  } catch (e) {
+    parentPort.postMessage({ id: m.id, ok: false, error: String((e && e.stack) || e) });
+  }
+});
+`;
+
+interface PoolWorker { worker: Worker; pending: Map<number, { resolve: () => void; reject: (e: Error) => void }> }
+
+const pool: PoolWorker[] = [];
+let nextJob = 1;
+
+function poolWorker(k: number): PoolWorker {
+  while (pool.length <= k) {
+    const worker = new Worker(WORKER_SOURCE, { eval: true });
+    const entry: PoolWorker = { worker, pending: new Map() };
+    worker.on('message', (m: { id: number; ok: boolean; error?: string }) => {
+      const job = entry.pending.get(m.id);
+      if (!job) return;
+      entry.pending.delete(m.id);
+      if (m.ok) job.resolve(); else job.reject(new Error(`kernel worker failed: ${m.error}`));
+    });
+    worker.on('error', (err) => {
+      for (const job of entry.pending.values()) job.reject(err);
+      entry.pending.clear();
+      const at = pool.indexOf(entry);
+      if (at >= 0) pool.splice(at, 1);
+    });
+    worker.unref();
+    pool.push(entry);
+  }
+  return pool[k];
+}
+
+/** Stops the kernel worker threads (they are also unref'd: they never keep the process alive). */
+export async function shutdownKernelWorkers(): Promise<void> {
+  const all = pool.splice(0, pool.length);
+  await Promise.all(all.map((p) => p.worker.terminate()));
+}
+
+function toShared(a: Float64Array): Float64Array {
+  if (a.buffer instanceof SharedArrayBuffer) return a;
+  const s = new Float64Array(new SharedArrayBuffer(a.length * 8));
+  s.set(a);
+  return s;
+}
+
+/** Rows per thread: chunks of 8 dealt round-robin (balances the triangle of a Gram matrix). */
+function dealRows(N1: number, threads: number): Int32Array[] {
+  const lists: number[][] = Array.from({ length: threads }, () => []);
+  const chunk = 8;
+  for (let c = 0, t = 0; c < N1; c += chunk, t = (t + 1) % threads) {
+    for (let i = c; i < Math.min(c + chunk, N1); i++) lists[t].push(i);
+  }
+  return lists.map((l) => {
+    const a = new Int32Array(new SharedArrayBuffer(Math.max(1, l.length) * 4), 0, l.length);
+    a.set(l);
+    return a;
+  });
+}
+
+/** Default thread count: all cores for ≥ 2^18 entries of closed-form activations. */
+function defaultThreads(p: Prepared): number {
+  const entries = p.X1.rows * p.X2.rows * (p.gram ? 0.5 : 1);
+  if (!allTemplated(p.plan) || entries < 2 ** 18) return 0;
+  const cores = availableParallelism();
+  return cores >= 2 ? Math.min(cores, 8) : 0;
+}
+
+/**
+ * Same as `kernels`, split over worker threads (row blocks) when that pays
+ * (options.threads to force a count; 0 runs on the calling thread). Outputs
+ * live in SharedArrayBuffers.
+ */
+export async function kernelsAsync(arch: Architecture, x1: Inputs, x2?: Inputs | null, opts: KernelOptions = {}): Promise<KernelResult> {
+  const probe = prepare(arch, x1, x2, opts, true);
+  let threads = opts.threads ?? defaultThreads(probe);
+  if (!Number.isSafeInteger(threads) || threads < 0) throw new KernelInputError(`threads must be a non-negative integer, got ${String(threads)}`);
+  if (threads > 0 && !allTemplated(probe.plan)) {
+    throw new KernelInputError('worker threads need closed-form activations; elementwise activations run with threads: 0');
+  }
+  threads = Math.min(threads, probe.X1.rows);
+  if (threads === 0) return kernels(arch, x1, x2, opts);
+  const p = probe;
+  const N1 = p.X1.rows, N2 = p.X2.rows;
+  const nngp = new Float64Array(new SharedArrayBuffer(N1 * N2 * 8));
+  const ntk = p.plan.wantNtk ? new Float64Array(new SharedArrayBuffer(N1 * N2 * 8)) : null;
+  const X1 = toShared(p.X1.data);
+  const X2 = p.gram ? X1 : toShared(p.X2.data);
+  const source = rowsSource(p.plan);
+  const rowLists = dealRows(N1, threads);
+  await Promise.all(rowLists.map((rows, t) => new Promise<void>((resolve, reject) => {
+    const w = poolWorker(t);
+    const id = nextJob++;
+    w.pending.set(id, { resolve, reject });
+    w.worker.ref();
+    w.worker.postMessage({
+      id, source, N2, sym: p.gram, rows: rows.buffer, nRows: rows.length,
+      X1: X1.buffer, X2: X2.buffer, D1: p.D1.buffer, R1: p.R1.buffer, D2: p.D2.buffer, R2: p.R2.buffer,
+      NNGP: nngp.buffer, NTK: ntk ? ntk.buffer : null,
+    });
+  }).finally(() => { if (pool[t] && pool[t].pending.size === 0) pool[t].worker.unref(); })));
+  return finish(p, nngp, ntk, threads);
+}
