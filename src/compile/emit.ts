@@ -52,6 +52,8 @@ export interface Needs {
 export const newNeeds = (): Needs => ({ helpers: new Set(), powers: new Set(), slots: new Set() });
 
 export interface Block {
+  /** `const vN = ...;` lines for loop-invariant subexpressions (before the loop) */
+  readonly outer: string[];
   /** `const vN = ...;` lines for shared subexpressions, in dependency order */
   readonly lines: string[];
   /** one expression per root */
@@ -66,13 +68,31 @@ const helperName = (fn: HelperFn, dialect: Dialect) => (dialect === 'js' ? `h_${
 
 /**
  * Emits the roots as expressions over `slotCode(slot)` (code reading a
- * declared value), hoisting every non-leaf node used more than once into a
- * `const` (a value-preserving common-subexpression elimination).
+ * declared value), naming every non-leaf node used more than once in a
+ * `const` (common-subexpression elimination), and moving every non-leaf node
+ * that reads only `invariant` slots into `outer` (loop-invariant code
+ * motion). Both keep every value bit for bit.
  */
 export function emitBlock(
   roots: readonly Op[], dialect: Dialect, slotCode: (slot: number) => string, needs: Needs,
-  tempPrefix = 'v',
+  tempPrefix = 'v', invariant: (slot: number) => boolean = () => false,
 ): Block {
+  const inv = new Map<number, boolean>();
+  const isInvariant = (n: Op): boolean => {
+    let r = inv.get(n.id);
+    if (r !== undefined) return r;
+    switch (n.op) {
+      case 'num': r = true; break;
+      case 'ref': r = invariant(n.slot); break;
+      case 'neg': case 'ipow': r = isInvariant(n.a); break;
+      case 'call': r = n.args.every(isInvariant); break;
+      case 'sum': r = n.terms.every(isInvariant); break;
+      case 'prod': r = n.factors.every(isInvariant); break;
+      default: r = isInvariant(n.a) && isInvariant(n.b);
+    }
+    inv.set(n.id, r);
+    return r;
+  };
   const uses = new Map<number, number>();
   const count = (n: Op) => {
     const u = (uses.get(n.id) ?? 0) + 1;
@@ -90,16 +110,26 @@ export function emitBlock(
   roots.forEach(count);
 
   const lines: string[] = [];
+  const outer: string[] = [];
+  let target = lines;
   const named = new Map<number, string>();
   let temps = 0;
   const temp = (code: string) => {
     const v = `${tempPrefix}${temps++}`;
-    lines.push(`const ${v} = ${code};`);
+    target.push(`const ${v} = ${code};`);
     return v;
   };
   const expr = (n: Op): string => {
     const name = named.get(n.id);
     if (name) return name;
+    if (n.op !== 'num' && n.op !== 'ref' && isInvariant(n)) {
+      const saved = target;
+      target = outer;
+      const v = temp(print(n));
+      target = saved;
+      named.set(n.id, v);
+      return v;
+    }
     const code = print(n);
     if ((uses.get(n.id) ?? 0) > 1 && n.op !== 'num' && n.op !== 'ref') {
       const v = temp(code);
@@ -147,7 +177,7 @@ export function emitBlock(
     }
   };
   const results = roots.map(expr);
-  return { lines, results };
+  return { outer, lines, results };
 }
 
 /** x^k by right-to-left binary exponentiation: k−1 roundings' worth of error. */

@@ -206,13 +206,15 @@ function twinSource(prep: Prepared, layout: ParamLayout): { body: string; needs:
   const { roots, nIn, nP } = prep;
   const nOut = roots.length;
   const needs = newNeeds();
-  const block = emitBlock(roots, 'js', slotLocal, needs);
+  const shared = (slot: number) => layout === 'shared' && slot >= nIn;
+  const block = emitBlock(roots, 'js', slotLocal, needs, 'v', shared);
   const inputLoads = loads(needs, 0, nIn, 'X', 'o');
   const paramLoads = layout === 'shared' ? loads(needs, nIn, nIn + nP, 'P', '') : loads(needs, nIn, nIn + nP, 'P', 'q');
   const stores = block.results.map((r, k) => `Y[${k === 0 ? 'r' : `r + ${k}`}] = ${r};`);
   const body = [
     'return function (X, P, Y, B) {',
     ...(layout === 'shared' ? paramLoads : []),
+    ...block.outer,
     'let o = 0;', 'let r = 0;', 'let q = 0;',
     'for (let b = 0; b < B; b++) {',
     ...inputLoads,
@@ -252,7 +254,7 @@ function gpuSource(prep: Prepared, layout: ParamLayout): { source: string; funct
   lines.push(...loads(needs, 0, nIn, 'X', 'o'));
   lines.push(...(layout === 'shared' ? loads(needs, nIn, nIn + nP, 'P', '') : loads(needs, nIn, nIn + nP, 'P', 'q')));
   branches.forEach((block, k) => {
-    const body = [...block.lines, `return ${block.results[0]};`];
+    const body = [...block.outer, ...block.lines, `return ${block.results[0]};`];
     if (k < nOut - 1) lines.push(`if (k == ${k}.0) {`, ...body, '}');
     else lines.push(...body);
   });
@@ -511,7 +513,9 @@ function rhsSource(prep: Prepared, layout: ParamLayout, timeSlot: number | undef
   const { roots, nIn: D, nP } = prep;
   const needs = newNeeds();
   const slot = (s: number) => (s === timeSlot ? 't' : slotLocal(s));
-  const block = emitBlock(roots, 'js', slot, needs);
+  // time, and shared parameters, are the same for every member
+  const invariant = (s: number) => s === timeSlot || (layout === 'shared' && s >= D);
+  const block = emitBlock(roots, 'js', slot, needs, 'v', invariant);
   const stateLoads = loads(needs, 0, D, 'y', 'o');
   const paramLoads = layout === 'shared' ? loads(needs, D, D + nP, 'P', '') : loads(needs, D, D + nP, 'P', 'q');
   // all reads happen before the first write, so dydt may alias y
@@ -519,6 +523,7 @@ function rhsSource(prep: Prepared, layout: ParamLayout, timeSlot: number | undef
     'return function (t, y, dydt, P) {',
     'const n = y.length;',
     ...(layout === 'shared' ? paramLoads : ['let q = 0;']),
+    ...block.outer,
     `for (let o = 0; o < n; o = o + ${D}) {`,
     ...stateLoads,
     ...(layout === 'member' ? [...paramLoads, `q = q + ${nP};`] : []),

@@ -81,11 +81,12 @@ function innerLoop(d: number, dot: boolean, sq: boolean): string[] {
 
 function twinSource(root: Op, d: number, nP: number): { body: string; needs: Needs } {
   const needs = newNeeds();
-  const block = emitBlock([root], 'js', slotLocal, needs);
+  const block = emitBlock([root], 'js', slotLocal, needs, 'v', (slot) => slot >= 4);
   const l = valueLoads(needs, nP);
   const body = [
     'return function (X, Y, NX, NY, P, K, N, M) {',
     ...l.params,
+    ...block.outer,
     'for (let i = 0; i < N; i++) {',
     `const o = i * ${d};`,
     'const r = i * M;',
@@ -142,7 +143,7 @@ function gpuSource(root: Op, d: number, nP: number): { source: string; functions
     ...(needs.slots.has(2) ? ['const a2 = NX[i];'] : []),
     ...(needs.slots.has(3) ? cols.map((c) => `const a3_${c} = NY[${c === 0 ? 'j' : `j + ${c}`}];`) : []),
     ...params,
-    ...blocks.flatMap((b) => b.lines),
+    ...blocks.flatMap((b) => [...b.outer, ...b.lines]),
     `return [${blocks.map((b) => b.results[0]).join(', ')}];`,
     '}',
   ].join('\n');
@@ -167,6 +168,19 @@ function unpackColumns(result: unknown, K: Vec, N: number, M: number): void {
   const blocks = Math.ceil(M / COLS);
   const flat = result instanceof Float32Array && result.length === N * blocks * COLS ? result : undefined;
   if (!flat && !Array.isArray(result)) throw new Error('gpu.js returned an unexpected result shape');
+  if (flat && M % COLS === 0) {
+    // tiles of TILE rows: reads stay contiguous, written cache lines are reused by the next block
+    const TILE = 64;
+    for (let i0 = 0; i0 < N; i0 += TILE) {
+      const i1 = Math.min(N, i0 + TILE);
+      for (let jb = 0; jb < blocks; jb++) {
+        for (let i = i0, src = (jb * N + i0) * COLS, dst = i0 * M + jb * COLS; i < i1; i++, src += COLS, dst += M) {
+          K[dst] = flat[src]; K[dst + 1] = flat[src + 1]; K[dst + 2] = flat[src + 2]; K[dst + 3] = flat[src + 3];
+        }
+      }
+    }
+    return;
+  }
   for (let jb = 0; jb < blocks; jb++) {
     const row = flat ? undefined : (result as ArrayLike<number>[][])[jb];
     const width = Math.min(COLS, M - jb * COLS);

@@ -8,7 +8,7 @@ import { print } from '../../src/symbolic/print.ts';
 import { evaluate } from '../../src/symbolic/evaluate.ts';
 import { add, mul, pow, rat, sym, call } from '../../src/symbolic/expr.ts';
 import { erf } from '../../src/numeric/special.ts';
-import { compile } from '../../src/compile/kernel.ts';
+import { compile, compileRhs } from '../../src/compile/kernel.ts';
 import { CompileError } from '../../src/compile/lower.ts';
 import { GPU_ERF_SOURCE, assertSafeSource, formatNumber, powerSource } from '../../src/compile/emit.ts';
 import { F64_MODEL, boundEvaluator } from '../../src/compile/bound.ts';
@@ -80,6 +80,26 @@ describe('emitted source', () => {
     expect(k.source.gpujs.match(/Math\.sin/g)).toHaveLength(1);
     const s = Math.sin(0.6);
     expect(k.f64(new Float64Array([2, 0.3]))[0]).toBe(s + s * s + Math.exp(s));
+  });
+
+  it('moves work on shared parameters, time and constants out of the batch loop', () => {
+    const sys = { state: ['u'], params: ['k', 'beta'], drift: [parse('-k^2*exp(-beta)*u + sin(t) + sqrt(2)*u')] };
+    const rhs = compileRhs(sys, { params: [3, 0.5] });
+    const [before, inside] = rhs.source.split('for (');
+    for (const f of ['Math.exp', 'Math.sin', 'Math.sqrt', 'pw2']) {
+      expect(before).toContain(f);
+      expect(inside).not.toContain(f);
+    }
+    const d = new Float64Array(2);
+    rhs(0.7, new Float64Array([1, 2]), d);
+    const c = -(9 * Math.exp(-0.5));
+    expect(Array.from(d)).toEqual([c * 1 + Math.sin(0.7) + Math.SQRT2 * 1, c * 2 + Math.sin(0.7) + Math.SQRT2 * 2]);
+    // per-member parameters cannot move; the GPU.js dialect keeps constants inside the kernel
+    expect(rhs.withParams([3, 0.5, 3, 0.5])(0.7, new Float64Array([1, 2]), d)).toBeUndefined();
+    expect(d[1]).toBe(c * 2 + Math.sin(0.7) + Math.SQRT2 * 2);
+    const k = compile([parse('exp(1)*x')], { inputs: ['x'], backend: 'webasm' });
+    expect(k.run(new Float64Array([2]))[0]).toBe(Math.fround(Math.fround(Math.E) * 2));
+    k.dispose();
   });
 
   it('names an unknown symbol and lists the declared ones', () => {
