@@ -217,7 +217,7 @@ export function registerSolvableGanCommands(program: Command, io: Io): void {
         params: paramValues(spec), initial: [x0], t1: T, method: 'dopri5', rtol: 1e-10, atol: 1e-12, record: times,
       });
       const series = Object.fromEntries(system.state.map((s, i) => [s, traj.y.map((y) => y[i])]));
-      emit(io, flags, { t: traj.t, series });
+      emit(io, flags, { t: Array.from(traj.t), series });
     });
 
   program

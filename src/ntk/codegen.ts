@@ -231,3 +231,25 @@ export function compileSource<F>(source: string): F {
 
 /** atan2(y, x) for y ≥ 0 as the kernels compute it (exported for tests). */
 export const angle = compileSource<(y: number, x: number) => number>(`${PREAMBLE}\nreturn angle;`);
+
+/** The dual of one activation as an f64 function: (S, s1, s2) → [K, K̇] (the kernels' own code). */
+export function dualFunction(act: Activation): (S: number, s1: number, s2: number) => [number, number] {
+  if (!act.template) {
+    const dual = act.dual;
+    if (!dual) throw new TypeError(`activation ${act.spec} has neither a template nor a dual function`);
+    const out = new Float64Array(2);
+    return (S, s1, s2) => { dual(S, s1, s2, out); return [out[0], out[1]]; };
+  }
+  return compileSource<(S: number, s1: number, s2: number) => [number, number]>(
+    `${PREAMBLE}\nreturn function dual(S, s1, s2) {\nconst r1 = Math.sqrt(s1), r2 = Math.sqrt(s2);\nlet K, Kd;\n${act.template.pair}\nreturn [K, Kd];\n};`);
+}
+
+/** E[φ(u)²], u ~ N(0, q), as the kernels compute it. */
+export function diagFunction(act: Activation): (q: number) => number {
+  if (!act.template) {
+    const diag = act.diag;
+    if (!diag) throw new TypeError(`activation ${act.spec} has neither a template nor a diag function`);
+    return diag;
+  }
+  return compileSource<(q: number) => number>(`${PREAMBLE}\nreturn function diag(q) {\nlet k;\n${act.template.diag}\nreturn k;\n};`);
+}

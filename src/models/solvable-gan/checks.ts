@@ -30,7 +30,7 @@ export function odeTrajectory(spec: SolvableGanSpec, init: Overlaps, T: number, 
   const traj = integrate(system, {
     params: paramValues(spec), initial: [x0], t1: T, method: 'dopri5', rtol: 1e-10, atol: 1e-12, record: times,
   });
-  return { t: traj.t, series: Object.fromEntries(names.map((s) => [s, traj.y.map((y) => y[system.state.indexOf(s)])])) };
+  return { t: Array.from(traj.t), series: Object.fromEntries(names.map((s) => [s, traj.y.map((y) => y[system.state.indexOf(s)])])) };
 }
 
 /** max over recorded t and over every overlap of |a − b| (both recorded at the same times). */

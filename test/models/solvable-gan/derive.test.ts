@@ -56,7 +56,7 @@ describe('solvable GAN: the derived ODE', () => {
   it('d = 2 (column normalisation) equals papers.md A.4 exactly', () => {
     const sys = deriveOverlapOde(2, 'column');
     const paper = a4(2);
-    expect(sys.state.sort()).toEqual(Object.keys(paper).sort());
+    expect([...sys.state].sort()).toEqual(Object.keys(paper).sort());
     const derived = deriveOverlapOde(2, 'column');
     derived.state.forEach((name, i) => {
       const diff = expand(sub(derived.drift[i], parse(paper[name])));
