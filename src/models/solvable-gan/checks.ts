@@ -90,8 +90,10 @@ export interface TrajectoryPhase {
  * over the last quarter above `oscillation`; finite-n fluctuations of q at n = 2000
  * reach about 0.2).
  */
-export function phaseOfTrajectory(traj: Trajectory, d: number, thresholds = { gain: 0.2, oscillation: 0.4 }): TrajectoryPhase {
-  const half = Math.floor((3 * traj.t.length) / 4);
+export function phaseOfTrajectory(
+  traj: Trajectory, d: number, thresholds = { gain: 0.2, oscillation: 0.4 }, tailStart = Math.floor((3 * traj.t.length) / 4),
+): TrajectoryPhase {
+  const half = tailStart;
   const finalOverlaps: number[] = [];
   const recovered: boolean[] = [];
   let late = 0;

@@ -64,7 +64,7 @@ export interface FeatureVerdict {
   /** P_c² (negative: the whole line is stable) */
   criticalOverlapSquared: number;
   criticalOverlap: number;
-  /** whether the feature is learned: the initial overlap lies in the unstable part of the line */
+  /** whether the feature is learned: P_c exceeds the initial overlap by at least minGain */
   recovered: boolean;
   /** trace > 0 or P_c ≥ 1: no stable fixed point to settle on */
   oscillates: boolean;
@@ -92,12 +92,14 @@ function linearisationFor(d: number, normalization: SolvableGanSpec['normalizati
 }
 
 /**
- * The phase predicted by the linearisation. Feature i is lost when the whole
- * stretch of the fixed line between 0 and its initial overlap is stable
- * (P_c² ≤ P_i(0)²): the discriminator's signal decays before P grows. The model
- * oscillates when a learned feature has trace > 0 or P_c ≥ 1.
+ * The phase predicted by the linearisation. The orbit drifts along the fixed line
+ * until it reaches its stable part |P*| > P_c, so feature i is learned (its overlap
+ * grows by at least `minGain`) when P_c > |P_i(0)| + minGain; when P_c² ≤ P_i(0)²
+ * the line is already stable where the run starts and the discriminator's signal
+ * decays before P grows. The model oscillates when a learned feature has trace > 0
+ * or P_c ≥ 1 (no stable fixed point to settle on).
  */
-export function classifyPhase(spec: SolvableGanSpec, init: Overlaps = defaultInit(spec.d)): PhaseVerdict {
+export function classifyPhase(spec: SolvableGanSpec, init: Overlaps = defaultInit(spec.d), minGain = 0.2): PhaseVerdict {
   validateSpec(spec);
   const d = spec.d;
   const { lin } = linearisationFor(d, spec.normalization);
@@ -106,10 +108,11 @@ export function classifyPhase(spec: SolvableGanSpec, init: Overlaps = defaultIni
     const trace = evaluate(f.trace, env);
     const pc2 = evaluate(f.criticalOverlapSquared, env);
     const p0 = init.P[i][i];
-    const recovered = pc2 > p0 * p0;
+    // trace > 0: no point of the line is stable, the orbit keeps cycling through the feature
+    const recovered = trace > 0 || (pc2 > 0 && Math.sqrt(pc2) > Math.abs(p0) + minGain);
     return {
       trace, criticalOverlapSquared: pc2, criticalOverlap: pc2 > 0 ? Math.sqrt(pc2) : 0,
-      recovered, oscillates: recovered && (trace > 0 || pc2 >= 1),
+      recovered, oscillates: trace > 0 || (recovered && pc2 >= 1),
     };
   });
   const recovered = features.map((f) => f.recovered);
