@@ -118,8 +118,13 @@ function parseNumber(text: string): Expr {
   return num(value);
 }
 
+/** Longest accepted input, and deepest nesting of parentheses, signs and powers. */
+export const MAX_LENGTH = 100_000;
+export const MAX_DEPTH = 500;
+
 export function parse(src: string, opts: ParseOptions = {}): Expr {
   if (typeof src !== 'string') throw new TypeError('expression must be a string');
+  if (src.length > MAX_LENGTH) throw new ParseError(`expression longer than ${MAX_LENGTH} characters`, src.slice(0, 40), 40);
   const toks = tokenize(src);
   const declared = opts.symbols ? new Set(opts.symbols) : undefined;
   let k = 0;
@@ -135,32 +140,39 @@ export function parse(src: string, opts: ParseOptions = {}): Expr {
   };
 
   function expr(): Expr {
-    let left = term();
+    const terms = [term()];
     for (;;) {
       const tok = peek();
       if (tok.t === 'op' && (tok.text === '+' || tok.text === '-')) {
         k++;
         const right = term();
-        left = tok.text === '+' ? add(left, right) : add(left, neg(right));
-      } else return left;
+        terms.push(tok.text === '+' ? right : neg(right));
+      } else return terms.length === 1 ? terms[0] : add(...terms);
     }
   }
   function term(): Expr {
-    let left = unary();
+    let factors = [unary()];
     for (;;) {
       const tok = peek();
       if (tok.t === 'op' && (tok.text === '*' || tok.text === '/')) {
         k++;
         const right = unary();
-        left = tok.text === '*' ? mul(left, right) : div(left, right);
-      } else return left;
+        if (tok.text === '*') factors.push(right);
+        else factors = [div(mul(...factors), right)];
+      } else return factors.length === 1 ? factors[0] : mul(...factors);
     }
   }
+  let depth = 0;
   function unary(): Expr {
     const tok = peek();
-    if (tok.t === 'op' && tok.text === '-') { k++; return neg(unary()); }
-    if (tok.t === 'op' && tok.text === '+') { k++; return unary(); }
-    return power();
+    if (++depth > MAX_DEPTH) throw new ParseError(`expression nested more than ${MAX_DEPTH} levels deep`, src, tok.pos);
+    try {
+      if (tok.t === 'op' && tok.text === '-') { k++; return neg(unary()); }
+      if (tok.t === 'op' && tok.text === '+') { k++; return unary(); }
+      return power();
+    } finally {
+      depth--;
+    }
   }
   function power(): Expr {
     const base = primary();
@@ -170,7 +182,14 @@ export function parse(src: string, opts: ParseOptions = {}): Expr {
   }
   function primary(): Expr {
     const tok = peek();
-    if (tok.t === 'num') { k++; return parseNumber(tok.text); }
+    if (tok.t === 'num') {
+      k++;
+      try {
+        return parseNumber(tok.text);
+      } catch (err) {
+        throw new ParseError((err as Error).message, src, tok.pos);
+      }
+    }
     if (tok.t === 'op' && tok.text === '(') {
       k++;
       const e = expr();
