@@ -263,7 +263,8 @@ export function latexSystem(sys: LatexSystemInput, opts: LatexSystemOptions = {}
     const f = sys.drift[i];
     const g = sys.diffusion?.[i];
     if (!sys.diffusion) return `\\frac{d${x}}{d${t}} &= ${latex(f)}`;
-    const dW = sys.state.length > 1 ? `d${W}^{(${i + 1})}_{${t}}` : `d${W}_{${t}}`;
+    const noisy = sys.diffusion.filter((e) => !isZeroE(e)).length;
+    const dW = noisy > 1 ? `d${W}^{(${i + 1})}_{${t}}` : `d${W}_{${t}}`;
     const term = (c: Expr, d: string): { neg: boolean; s: string } => {
       const { negative, magnitude } = splitSign(c);
       if (magnitude.kind === 'num' && magnitude.p === 1 && magnitude.q === 1) return { neg: negative, s: d };
