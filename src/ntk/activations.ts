@@ -127,14 +127,16 @@ function abreluActivation(name: ClosedFormName, a: number, b: number, args: read
   checkFinite(name, 'slope b', b);
   const H = (a * a + b * b) / 2;
   const F = (a - b) * (a - b) / (2 * Math.PI);
-  // ρ from √(s1 s2): √(fl(s·s)) = s exactly, so a Gram diagonal gets ρ = 1 exactly.
+  // ρ = S/√(s1 s2): √(fl(s·s)) = s exactly, so a Gram diagonal or a duplicate row gets
+  // ρ = 1 exactly and stays bit-exact through the layers. A zero variance gives ρ = 0:
+  // neural-tangents' arctan2(0, 0) = π/2 fill. r1·r2 only if s1·s2 overflows.
   const pair = `
 let m = Math.sqrt(s1 * s2);
 if (!(m < Infinity)) m = r1 * r2;
 let rho = m > 0 ? S / m : 0;
 if (rho > 1) rho = 1; else if (rho < -1) rho = -1;
 const sn = Math.sqrt((1 - rho) * (1 + rho));
-Kd = ${lit(H)} - ${lit(F)} * angle(sn, rho);
+Kd = ${lit(H)} - ${lit(F)} * arccos(rho);
 K = m * (${lit(F)} * sn + Kd * rho);`;
   const diag = `k = ${lit(H)} * q;`;
   const aE = num(a), bE = num(b);
@@ -170,7 +172,7 @@ let m = Math.sqrt(s1 * s2);
 if (!(m < Infinity)) m = r1 * r2;
 let rho = m > 0 ? S / m : 0;
 if (rho > 1) rho = 1; else if (rho < -1) rho = -1;
-K = 1 - ${lit(2 / Math.PI)} * angle(Math.sqrt((1 - rho) * (1 + rho)), rho);
+K = 1 - ${lit(2 / Math.PI)} * arccos(rho);
 Kd = 0;`;
   return {
     name: 'sign', args: [], spec: 'sign',

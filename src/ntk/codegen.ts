@@ -19,8 +19,11 @@ import type { Architecture } from './architecture.ts';
 
 /**
  * Helpers available to templates:
+ *   arccos(x) for x ∈ [−1, 1]: fdlibm's asin rational kernel on |x| < 1/2 and on
+ *     √((1 − |x|)/2) above, within 2 ulp of Math.acos; two well-predicted branches
+ *     (|x| < 1/2 and the sign), faster in the kernel loop than atan2 (three branches);
  *   angle(y, x): atan2(y, x) for y ≥ 0, in [0, π], π/2 for (0, 0) (neural-tangents'
- *     fill_zero); fdlibm's atan kernel, within 2 ulp of Math.atan2 and faster;
+ *     fill_zero); fdlibm's atan kernel, within 2 ulp of Math.atan2;
  *   sqrt0(x) = √max(x, 0) (NaN stays NaN).
  */
 export const PREAMBLE = `
@@ -46,6 +49,25 @@ function angle(y, x) {
   if (swap) a = (PI2_HI - a) + PI2_LO;
   if (x < 0) a = (PI_HI - a) + PI_LO;
   return a;
+}
+const PS0 = 1.66666666666666657415e-01, PS1 = -3.25565818622400915405e-01, PS2 = 2.01212532134862925881e-01,
+  PS3 = -4.00555345006794114027e-02, PS4 = 7.91534994289814532176e-04, PS5 = 3.47933107596021167570e-05,
+  QS1 = -2.40339491173441421878e+00, QS2 = 2.02094576023350569471e+00, QS3 = -6.88283971605453293030e-01,
+  QS4 = 7.70381505559019352791e-02;
+function arccos(x) {
+  const a = x < 0 ? -x : x;
+  let t;
+  if (a < 0.5) {
+    const z = a * a;
+    const r = z * (PS0 + z * (PS1 + z * (PS2 + z * (PS3 + z * (PS4 + z * PS5))))) / (1 + z * (QS1 + z * (QS2 + z * (QS3 + z * QS4))));
+    t = PI2_HI - (a - (PI2_LO - a * r));
+  } else {
+    const z = (1 - a) * 0.5;
+    const s = Math.sqrt(z);
+    const r = z * (PS0 + z * (PS1 + z * (PS2 + z * (PS3 + z * (PS4 + z * PS5))))) / (1 + z * (QS1 + z * (QS2 + z * (QS3 + z * QS4))));
+    t = 2 * (s + s * r);
+  }
+  return x < 0 ? (PI_HI - t) + PI_LO : t;
 }
 function sqrt0(x) { return Math.sqrt(Math.max(x, 0)); }
 `;
@@ -156,10 +178,15 @@ export function diagSource(plan: KernelPlan): string {
   return lines.join('\n');
 }
 
+/** Tile size of the kernel loops (rows and columns); a multiple of 8 keeps threads off each other's cache lines. */
+export const TILE = 64;
+
 /**
- * `rows(X1, X2, N2, D1, R1, D2, R2, NNGP, NTK, ROWS, nRows, sym, ROW, EXT, OUT)`:
- * for each row i in ROWS[0..nRows), entries j ≥ i when sym (a Gram matrix; the
- * diagonal then uses S = s_i exactly), else all j. ROW is an N2 scratch row.
+ * `rows(X1, X2, N1, N2, D1, R1, D2, R2, NNGP, NTK, BLOCKS, nBlocks, sym, ROW, EXT, OUT)`:
+ * for each row block starting at BLOCKS[b] (TILE rows), the TILE×TILE tiles of its
+ * entries: every column when not sym; when sym (a Gram matrix) only j ≥ i, each
+ * value also written to (j, i) while the tile is in cache, and the diagonal uses
+ * S = s_i exactly. ROW is a TILE scratch row of input dot products.
  */
 export function rowsSource(plan: KernelPlan): string {
   const { d, depth: L, wantNtk } = plan;
@@ -168,26 +195,30 @@ export function rowsSource(plan: KernelPlan): string {
   const lines: string[] = [
     PREAMBLE,
     constantTables(plan),
-    'return function rows(X1, X2, N2, D1, R1, D2, R2, NNGP, NTK, ROWS, nRows, sym, ROW, EXT, OUT) {',
-    'for (let rr = 0; rr < nRows; rr++) {',
-    'const i = ROWS[rr];',
+    'return function rows(X1, X2, N1, N2, D1, R1, D2, R2, NNGP, NTK, BLOCKS, nBlocks, sym, ROW, EXT, OUT) {',
+    'for (let bb = 0; bb < nBlocks; bb++) {',
+    `const i0 = BLOCKS[bb], i1 = Math.min(i0 + ${TILE}, N1);`,
+    `for (let j0 = sym ? i0 : 0; j0 < N2; j0 += ${TILE}) {`,
+    `const j1 = Math.min(j0 + ${TILE}, N2);`,
+    'for (let i = i0; i < i1; i++) {',
     `const o = i * ${d};`,
-    'const j0 = sym ? i : 0;',
-    'let j = j0;',
-    // input Gram row, four columns at a time (each sum runs over k in order, as the norms do)
-    'for (; j + 3 < N2; j += 4) {',
+    'const js = sym && j0 === i0 ? i : j0;',
+    'let j = js;',
+    // input dot products, four columns at a time (each sum runs over k in order, as the norms do)
+    'for (; j + 3 < j1; j += 4) {',
     `const p0 = j * ${d}, p1 = p0 + ${d}, p2 = p1 + ${d}, p3 = p2 + ${d};`,
     'let a0 = 0, a1 = 0, a2 = 0, a3 = 0;',
     `for (let k = 0; k < ${d}; k++) { const x = X1[o + k]; a0 += x * X2[p0 + k]; a1 += x * X2[p1 + k]; a2 += x * X2[p2 + k]; a3 += x * X2[p3 + k]; }`,
-    'ROW[j] = a0; ROW[j + 1] = a1; ROW[j + 2] = a2; ROW[j + 3] = a3;',
+    'const c = j - j0;',
+    'ROW[c] = a0; ROW[c + 1] = a1; ROW[c + 2] = a2; ROW[c + 3] = a3;',
     '}',
-    `for (; j < N2; j++) { const p = j * ${d}; let a = 0; for (let k = 0; k < ${d}; k++) a += X1[o + k] * X2[p + k]; ROW[j] = a; }`,
+    `for (; j < j1; j++) { const p = j * ${d}; let a = 0; for (let k = 0; k < ${d}; k++) a += X1[o + k] * X2[p + k]; ROW[j - j0] = a; }`,
     `const ib = i * ${DS};`,
     'const out = i * N2;',
-    'for (j = j0; j < N2; j++) {',
+    'for (j = js; j < j1; j++) {',
     `const jb = j * ${DS};`,
     'const onDiag = sym && j === i;',
-    `const g = ROW[j] * ${lit(1 / d)};`,
+    `const g = ROW[j - j0] * ${lit(1 / d)};`,
     'let S = CW[0] * g + CB[0];',
   ];
   if (wantNtk) lines.push(std ? 'let T = CN[0] * g + CH[0];' : 'let T = S;');
@@ -203,16 +234,19 @@ export function rowsSource(plan: KernelPlan): string {
     lines.push('}');
   }
   // A Gram diagonal entry is its row's output variance (the diagonal formulas), bit for bit.
-  lines.push(`NNGP[out + j] = onDiag ? D1[ib + ${L}] : S;`);
-  if (wantNtk) lines.push('NTK[out + j] = T;');
-  lines.push('}', '}', '};');
+  lines.push(`const v = onDiag ? D1[ib + ${L}] : S;`);
+  lines.push('NNGP[out + j] = v;');
+  lines.push('if (sym) NNGP[j * N2 + i] = v;');
+  if (wantNtk) lines.push('NTK[out + j] = T;', 'if (sym) NTK[j * N2 + i] = T;');
+  lines.push('}', '}', '}', '}', '};');
   return lines.join('\n');
 }
 
 export type DiagFn = (X: Float64Array, N: number, D: Float64Array, R: Float64Array, EXTD: unknown) => number;
 export type RowsFn = (
-  X1: Float64Array, X2: Float64Array, N2: number, D1: Float64Array, R1: Float64Array, D2: Float64Array, R2: Float64Array,
-  NNGP: Float64Array, NTK: Float64Array | null, ROWS: Int32Array, nRows: number, sym: boolean, ROW: Float64Array,
+  X1: Float64Array, X2: Float64Array, N1: number, N2: number,
+  D1: Float64Array, R1: Float64Array, D2: Float64Array, R2: Float64Array,
+  NNGP: Float64Array, NTK: Float64Array | null, BLOCKS: Int32Array, nBlocks: number, sym: boolean, ROW: Float64Array,
   EXT: unknown, OUT: Float64Array | null,
 ) => void;
 
@@ -231,6 +265,9 @@ export function compileSource<F>(source: string): F {
 
 /** atan2(y, x) for y ≥ 0 as the kernels compute it (exported for tests). */
 export const angle = compileSource<(y: number, x: number) => number>(`${PREAMBLE}\nreturn angle;`);
+
+/** arccos(x), x ∈ [−1, 1], as the kernels compute it (exported for tests). */
+export const arccos = compileSource<(x: number) => number>(`${PREAMBLE}\nreturn arccos;`);
 
 /** The dual of one activation as an f64 function: (S, s1, s2) → [K, K̇] (the kernels' own code). */
 export function dualFunction(act: Activation): (S: number, s1: number, s2: number) => [number, number] {

@@ -1,14 +1,15 @@
 // Closed-form NNGP and NTK between two input sets, in f64, matching
 // neural-tangents' kernel_fn(x1, x2, ('nngp', 'ntk')) with diagonal_batch=True.
 //
-// x2 omitted (or the same array as x1) means the Gram matrix: only the upper
-// triangle is computed (then mirrored), and its diagonal uses S_ii = s_i exactly
-// (correlation exactly 1), which neural-tangents gets only up to O(√eps) for ReLU.
+// x2 omitted (or the same array as x1) means the Gram matrix: only the tiles of the
+// upper triangle are computed (each value written to both halves while the tile is
+// in cache), and its diagonal uses S_ii = s_i exactly (correlation exactly 1),
+// which neural-tangents gets only up to O(√eps) for ReLU.
 
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Architecture } from './architecture.ts';
-import { type DiagFn, type RowsFn, type KernelPlan, allTemplated, compileSource, diagSource, kernelPlan, rowsSource } from './codegen.ts';
+import { type DiagFn, type RowsFn, type KernelPlan, TILE, allTemplated, compileSource, diagSource, kernelPlan, rowsSource } from './codegen.ts';
 
 /** A dense row-major f64 matrix. */
 export interface Matrix {
@@ -127,27 +128,8 @@ function prepare(arch: Architecture, x1: Inputs, x2: Inputs | null | undefined, 
   return { plan, X1, X2, gram, D1: v1.D, R1: v1.R, D2: v2.D, R2: v2.R, ext };
 }
 
-/** Copies the upper triangle of an n×n matrix to the lower one, in cache blocks. */
-function mirrorUpper(A: Float64Array, n: number): void {
-  const B = 64;
-  for (let bi = 0; bi < n; bi += B) {
-    const iEnd = Math.min(bi + B, n);
-    for (let bj = bi; bj < n; bj += B) {
-      const jEnd = Math.min(bj + B, n);
-      for (let i = bi; i < iEnd; i++) {
-        const row = i * n;
-        for (let j = Math.max(bj, i + 1); j < jEnd; j++) A[j * n + i] = A[row + j];
-      }
-    }
-  }
-}
-
 function finish(p: Prepared, nngp: Float64Array, ntk: Float64Array | null, threads: number): KernelResult {
   const N1 = p.X1.rows, N2 = p.X2.rows;
-  if (p.gram) {
-    mirrorUpper(nngp, N1);
-    if (ntk) mirrorUpper(ntk, N1);
-  }
   const L = p.plan.depth, DS = L + 1;
   const cov1 = new Float64Array(N1), cov2 = new Float64Array(N2);
   for (let i = 0; i < N1; i++) cov1[i] = p.D1[i * DS + L];
@@ -171,8 +153,9 @@ export function kernels(arch: Architecture, x1: Inputs, x2?: Inputs | null, opts
   const nngp = new Float64Array(N1 * N2);
   const ntk = p.plan.wantNtk ? new Float64Array(N1 * N2) : null;
   const rows = compileSource<RowsFn>(rowsSource(p.plan));
-  const ROWS = Int32Array.from({ length: N1 }, (_, i) => i);
-  rows(p.X1.data, p.X2.data, N2, p.D1, p.R1, p.D2, p.R2, nngp, ntk, ROWS, N1, p.gram, new Float64Array(N2), p.ext, new Float64Array(2));
+  const blocks = Int32Array.from({ length: Math.ceil(N1 / TILE) }, (_, b) => b * TILE);
+  rows(p.X1.data, p.X2.data, N1, N2, p.D1, p.R1, p.D2, p.R2, nngp, ntk, blocks, blocks.length, p.gram,
+    new Float64Array(TILE), p.ext, new Float64Array(2));
   return finish(p, nngp, ntk, 0);
 }
 
@@ -190,8 +173,8 @@ parentPort.on('message', (m) => {
       cache.set(m.source, fn);
     }
     const f = (b) => new Float64Array(b);
-    fn(f(m.X1), f(m.X2), m.N2, f(m.D1), f(m.R1), f(m.D2), f(m.R2), f(m.NNGP), m.NTK ? f(m.NTK) : null,
-      new Int32Array(m.rows), m.nRows, m.sym, new Float64Array(m.N2), null, null);
+    fn(f(m.X1), f(m.X2), m.N1, m.N2, f(m.D1), f(m.R1), f(m.D2), f(m.R2), f(m.NNGP), m.NTK ? f(m.NTK) : null,
+      new Int32Array(m.blocks), m.nBlocks, m.sym, new Float64Array(m.tile), null, null);
     parentPort.postMessage({ id: m.id, ok: true });
   } catch (e) {
     parentPort.postMessage({ id: m.id, ok: false, error: String((e && e.stack) || e) });
@@ -239,13 +222,13 @@ function toShared(a: Float64Array): Float64Array {
   return s;
 }
 
-/** Rows per thread: chunks of 8 dealt round-robin (balances the triangle of a Gram matrix). */
-function dealRows(N1: number, threads: number): Int32Array[] {
+/**
+ * Row blocks (TILE rows) per thread, dealt round-robin: each Gram block row has a
+ * different length, and interleaving balances the triangle.
+ */
+function dealBlocks(N1: number, threads: number): Int32Array[] {
   const lists: number[][] = Array.from({ length: threads }, () => []);
-  const chunk = 8;
-  for (let c = 0, t = 0; c < N1; c += chunk, t = (t + 1) % threads) {
-    for (let i = c; i < Math.min(c + chunk, N1); i++) lists[t].push(i);
-  }
+  for (let b = 0, t = 0; b * TILE < N1; b++, t = (t + 1) % threads) lists[t].push(b * TILE);
   return lists.map((l) => {
     const a = new Int32Array(new SharedArrayBuffer(Math.max(1, l.length) * 4), 0, l.length);
     a.set(l);
@@ -273,7 +256,7 @@ export async function kernelsAsync(arch: Architecture, x1: Inputs, x2?: Inputs |
   if (threads > 0 && !allTemplated(probe.plan)) {
     throw new KernelInputError('worker threads need closed-form activations; elementwise activations run with threads: 0');
   }
-  threads = Math.min(threads, probe.X1.rows);
+  threads = Math.min(threads, Math.ceil(probe.X1.rows / TILE));
   if (threads === 0) return kernels(arch, x1, x2, opts);
   const p = probe;
   const N1 = p.X1.rows, N2 = p.X2.rows;
@@ -282,14 +265,14 @@ export async function kernelsAsync(arch: Architecture, x1: Inputs, x2?: Inputs |
   const X1 = toShared(p.X1.data);
   const X2 = p.gram ? X1 : toShared(p.X2.data);
   const source = rowsSource(p.plan);
-  const rowLists = dealRows(N1, threads);
-  await Promise.all(rowLists.map((rows, t) => new Promise<void>((resolve, reject) => {
+  const blockLists = dealBlocks(N1, threads);
+  await Promise.all(blockLists.map((blocks, t) => new Promise<void>((resolve, reject) => {
     const w = poolWorker(t);
     const id = nextJob++;
     w.pending.set(id, { resolve, reject });
     w.worker.ref();
     w.worker.postMessage({
-      id, source, N2, sym: p.gram, rows: rows.buffer, nRows: rows.length,
+      id, source, N1, N2, sym: p.gram, blocks: blocks.buffer, nBlocks: blocks.length, tile: TILE,
       X1: X1.buffer, X2: X2.buffer, D1: p.D1.buffer, R1: p.R1.buffer, D2: p.D2.buffer, R2: p.R2.buffer,
       NNGP: nngp.buffer, NTK: ntk ? ntk.buffer : null,
     });

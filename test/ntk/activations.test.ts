@@ -8,7 +8,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { closedFormActivation, type Activation, type ClosedFormName } from '../../src/ntk/activations.ts';
-import { dualFunction, diagFunction, angle } from '../../src/ntk/codegen.ts';
+import { dualFunction, diagFunction, angle, arccos } from '../../src/ntk/codegen.ts';
 import { expectation2dPolar, expectation1dPiecewise } from '../../src/numeric/quadrature.ts';
 import { sym } from '../../src/symbolic/expr.ts';
 import { evaluate } from '../../src/symbolic/evaluate.ts';
@@ -120,7 +120,22 @@ describe('Exprs of the duals', () => {
   });
 });
 
-describe('angle (the kernels\' atan2)', () => {
+describe('arccos and angle (the kernels\' inverse trigonometry)', () => {
+  it('arccos is within 2 ulp of Math.acos on [−1, 1], exact at 0 and ±1', () => {
+    const rng = new Rng(5);
+    let worst = 0;
+    for (let t = 0; t < 200000; t++) {
+      const x = t % 2 === 0 ? 2 * rng.uniform() - 1 : (rng.uniform() < 0.5 ? -1 : 1) * (1 - rng.uniform() ** 12);
+      const ref = Math.acos(x);
+      worst = Math.max(worst, Math.abs(arccos(x) - ref) / (Number.EPSILON * Math.max(ref, 1e-300)));
+    }
+    expect(worst).toBeLessThanOrEqual(2);
+    expect(arccos(1)).toBe(0);
+    expect(arccos(-1)).toBe(Math.PI);
+    expect(arccos(0)).toBe(Math.PI / 2);
+    expect(Number.isNaN(arccos(NaN))).toBe(true);
+  });
+
   it('is within 2 ulp of Math.atan2 for y ≥ 0, with π/2 at (0, 0)', () => {
     const rng = new Rng(3);
     let worst = 0;
