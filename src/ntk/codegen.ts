@@ -20,36 +20,14 @@ import type { Architecture } from './architecture.ts';
 /**
  * Helpers available to templates:
  *   arccos(x) for x ∈ [−1, 1]: fdlibm's asin rational kernel on |x| < 1/2 and on
- *     √((1 − |x|)/2) above, within 2 ulp of Math.acos; two well-predicted branches
- *     (|x| < 1/2 and the sign), faster in the kernel loop than atan2 (three branches);
- *   angle(y, x): atan2(y, x) for y ≥ 0, in [0, π], π/2 for (0, 0) (neural-tangents'
- *     fill_zero); fdlibm's atan kernel, within 2 ulp of Math.atan2;
+ *     √((1 − |x|)/2) above, within 2 ulp of Math.acos. In the kernel loop it beats
+ *     Math.acos and an inlined atan2(√(1 − ρ²), ρ) (neural-tangents' form, three
+ *     data-dependent branches against two well-predicted ones here);
  *   sqrt0(x) = √max(x, 0) (NaN stays NaN).
  */
 export const PREAMBLE = `
-const AT0 = 3.33333333333329318027e-01, AT1 = -1.99999999998764832476e-01, AT2 = 1.42857142725034663711e-01,
-  AT3 = -1.11111104054623557880e-01, AT4 = 9.09088713343650656196e-02, AT5 = -7.69187620504482999495e-02,
-  AT6 = 6.66107313738753120669e-02, AT7 = -5.83357013379057348645e-02, AT8 = 4.97687799461593236017e-02,
-  AT9 = -3.65315727442169155270e-02, AT10 = 1.62858201153657823623e-02;
-const PI4_HI = 7.85398163397448278999e-01, PI4_LO = 3.06161699786838301793e-17;
 const PI2_HI = 1.57079632679489655800e+00, PI2_LO = 6.12323399573676603587e-17;
 const PI_HI = 3.1415926535897931160e+00, PI_LO = 1.2246467991473531772e-16;
-const TAN_PI_8 = 0.41421356237309503;
-function angle(y, x) {
-  const ax = x < 0 ? -x : x;
-  const swap = y > ax;
-  const num = swap ? ax : y, den = swap ? y : ax;
-  if (!(den > 0)) return den === 0 ? 1.5707963267948966 : NaN;
-  const big = num > TAN_PI_8 * den;
-  const u = big ? (num - den) / (num + den) : num / den;
-  const z = u * u, w = z * z;
-  const s1 = z * (AT0 + w * (AT2 + w * (AT4 + w * (AT6 + w * (AT8 + w * AT10)))));
-  const s2 = w * (AT1 + w * (AT3 + w * (AT5 + w * (AT7 + w * AT9))));
-  let a = big ? PI4_HI - ((u * (s1 + s2) - PI4_LO) - u) : u - u * (s1 + s2);
-  if (swap) a = (PI2_HI - a) + PI2_LO;
-  if (x < 0) a = (PI_HI - a) + PI_LO;
-  return a;
-}
 const PS0 = 1.66666666666666657415e-01, PS1 = -3.25565818622400915405e-01, PS2 = 2.01212532134862925881e-01,
   PS3 = -4.00555345006794114027e-02, PS4 = 7.91534994289814532176e-04, PS5 = 3.47933107596021167570e-05,
   QS1 = -2.40339491173441421878e+00, QS2 = 2.02094576023350569471e+00, QS3 = -6.88283971605453293030e-01,
@@ -262,9 +240,6 @@ export function compileSource<F>(source: string): F {
   }
   return f as F;
 }
-
-/** atan2(y, x) for y ≥ 0 as the kernels compute it (exported for tests). */
-export const angle = compileSource<(y: number, x: number) => number>(`${PREAMBLE}\nreturn angle;`);
 
 /** arccos(x), x ∈ [−1, 1], as the kernels compute it (exported for tests). */
 export const arccos = compileSource<(x: number) => number>(`${PREAMBLE}\nreturn arccos;`);
