@@ -9,7 +9,7 @@ import { classifyPhase } from '../models/solvable-gan/phase.ts';
 import { simulateSgd } from '../models/solvable-gan/simulate.ts';
 import {
   type Normalization, type Overlaps, type SolvableGanSpec, defaultInit, defaultSpec, entryName, paramValues,
-  stateNames, validateOverlaps, validateSpec, vectorEntryName,
+  overlapsRecord, stateNames, validateOverlaps, validateSpec, vectorEntryName,
 } from '../models/solvable-gan/spec.ts';
 import { writeFileAtomic } from '../report/files.ts';
 import { UsageError } from './errors.ts';
@@ -251,17 +251,4 @@ export function registerSolvableGanCommands(program: Command, io: Io): void {
           + `trace ${f.trace.toPrecision(3)}, P_c ${f.criticalOverlapSquared > 0 ? f.criticalOverlap.toPrecision(3) : `none (P_c^2 = ${f.criticalOverlapSquared.toPrecision(3)})`}${f.oscillates ? ', oscillates' : ''}\n`);
       });
     });
-}
-
-function overlapsRecord(o: Overlaps, d: number): Record<string, number> {
-  const rec: Record<string, number> = {};
-  for (let j = 0; j < d; j++) {
-    rec[vectorEntryName('q', j, d)] = o.q[j];
-    rec[vectorEntryName('r', j, d)] = o.r[j];
-    for (let l = 0; l < d; l++) {
-      rec[entryName('P', j, l, d)] = o.P[j][l];
-      if (l > j) rec[entryName('S', j, l, d)] = o.S[j][l];
-    }
-  }
-  return rec;
 }

@@ -8,7 +8,7 @@ import { deriveOverlapOde } from './derive.ts';
 import { type Phase, classifyPhase } from './phase.ts';
 import { simulateSgd } from './simulate.ts';
 import {
-  type Overlaps, type SolvableGanSpec, type Trajectory, defaultInit, entryName, paramValues, stateNames,
+  type Overlaps, type SolvableGanSpec, type Trajectory, defaultInit, entryName, overlapsRecord, paramValues, stateNames,
   vectorEntryName,
 } from './spec.ts';
 
@@ -17,15 +17,7 @@ export function odeTrajectory(spec: SolvableGanSpec, init: Overlaps, T: number, 
   const d = spec.d;
   const system = deriveOverlapOde(d, spec.normalization);
   const names = stateNames(d);
-  const x0: Record<string, number> = {};
-  for (let j = 0; j < d; j++) {
-    x0[vectorEntryName('q', j, d)] = init.q[j];
-    x0[vectorEntryName('r', j, d)] = init.r[j];
-    for (let l = 0; l < d; l++) {
-      x0[entryName('P', j, l, d)] = init.P[j][l];
-      if (l > j) x0[entryName('S', j, l, d)] = init.S[j][l];
-    }
-  }
+  const x0 = overlapsRecord(init, d);
   const times = Array.from({ length: Math.round(T / every) + 1 }, (_, i) => i * every);
   const traj = integrate(system, {
     params: paramValues(spec), initial: [x0], t1: T, method: 'dopri5', rtol: 1e-10, atol: 1e-12, record: times,

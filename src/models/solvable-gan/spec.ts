@@ -341,3 +341,10 @@ export interface Trajectory {
   t: number[];
   series: Record<string, number[]>;
 }
+
+/** The overlaps as a name → value record, names as in `stateNames(d)`. */
+export function overlapsRecord(o: Overlaps, d: number): Record<string, number> {
+  const names = stateNames(d);
+  const x = overlapsToState(o, d);
+  return Object.fromEntries(names.map((n, i) => [n, x[i]]));
+}
