@@ -12,6 +12,7 @@ import {
   overlapsRecord, stateNames, validateOverlaps, validateSpec, vectorEntryName,
 } from '../models/solvable-gan/spec.ts';
 import { writeFileAtomic } from '../report/files.ts';
+import { DivergenceError } from '../numeric/errors.ts';
 import { UsageError } from './errors.ts';
 import type { Io } from './main.ts';
 
@@ -112,6 +113,28 @@ interface RunFlags {
   normalization: string; out?: string; every: string;
 }
 
+/**
+ * Runs a simulation; if it diverges, writes what it computed so far to --out (with
+ * the error) before the error reaches the user, who sees one line naming the
+ * variable, time, step and parameters.
+ */
+function keepPartialOnDivergence<R>(io: Io, flags: { out?: string }, run: () => R): R {
+  try {
+    return run();
+  } catch (err) {
+    if (err instanceof DivergenceError) {
+      (err as DivergenceError & { inputError?: boolean }).inputError = true;
+      if (flags.out && err.partial) {
+        const p = err.partial as { t: ArrayLike<number>; series?: Record<string, number[]>; y?: Float64Array[]; names?: string[] };
+        const series = p.series ?? Object.fromEntries((p.names ?? []).map((name, i) => [name, (p.y ?? []).map((y) => y[i])]));
+        writeFileAtomic(flags.out, `${JSON.stringify({ t: Array.from(p.t), series, diverged: err.message })}\n`);
+        err.message += ` (data up to the divergence written to ${flags.out})`;
+      }
+    }
+    throw err;
+  }
+}
+
 function emit(io: Io, flags: { json?: boolean; out?: string }, result: { t: number[]; series: Record<string, number[]> }): void {
   const json = `${JSON.stringify(result)}\n`;
   if (flags.out) {
@@ -190,13 +213,13 @@ export function registerSolvableGanCommands(program: Command, io: Io): void {
       const every = parsePositive(flags.every, '--every');
       const long = n * T * d >= 2e7;
       let lastShown = -1;
-      const run = simulateSgd(spec, init, {
+      const run = keepPartialOnDivergence(io, flags, () => simulateSgd(spec, init, {
         n, T, seed, recordEvery: every,
         onProgress: long ? (t) => {
           const pct = Math.floor((100 * t) / T / 10) * 10;
           if (pct > lastShown) { lastShown = pct; io.err(`simulate: t = ${t.toFixed(1)} of ${T} (${pct}%)\n`); }
         } : undefined,
-      });
+      }));
       emit(io, flags, { t: run.t, series: run.series });
     });
 
@@ -213,9 +236,9 @@ export function registerSolvableGanCommands(program: Command, io: Io): void {
       const system = deriveOverlapOde(d, spec.normalization);
       const x0 = overlapsRecord(init, d);
       const times = Array.from({ length: Math.floor(T / every + 1e-9) + 1 }, (_, i) => i * every);
-      const traj = integrate(system, {
+      const traj = keepPartialOnDivergence(io, flags, () => integrate(system, {
         params: paramValues(spec), initial: [x0], t1: T, method: 'dopri5', rtol: 1e-10, atol: 1e-12, record: times,
-      });
+      }));
       const series = Object.fromEntries(system.state.map((s, i) => [s, traj.y.map((y) => y[i])]));
       emit(io, flags, { t: Array.from(traj.t), series });
     });

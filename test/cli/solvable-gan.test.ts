@@ -96,4 +96,18 @@ describe('gandyn simulate / integrate solvable-gan', () => {
       expect(r.err.trim().split('\n'), args.join(' ')).toHaveLength(1);
     }
   });
+
+  it('a diverging run stops with exit 2, names the variable, step and parameters, and keeps its data', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gandyn-'));
+    const file = join(dir, 'div.json');
+    const r = await run('simulate', 'solvable-gan', '--n', '200', '--T', '3', '--set', 'tau=1e200', '--out', file);
+    expect(r.code).toBe(2);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(r.err).toMatch(/w = /);
+    expect(r.err).toMatch(/step 1/);
+    expect(r.err).toMatch(/tau=1e\+200/);
+    const j = JSON.parse(readFileSync(file, 'utf8'));
+    expect(j.diverged).toMatch(/Divergence/);
+    expect(j.series.P).toHaveLength(1);
+  });
 });
