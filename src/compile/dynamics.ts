@@ -10,6 +10,7 @@ import { simplify } from '../symbolic/simplify.ts';
 import { latexSystem } from '../symbolic/latex.ts';
 import { compile, compileRhs } from './kernel.ts';
 import { CompileError } from './lower.ts';
+import { fusedRk4, type IntegratePath } from './integrator.ts';
 import { rk4, dopri5, type Trajectory } from '../numeric/ode.ts';
 import { eulerMaruyama } from '../numeric/sde.ts';
 import { Rng } from '../numeric/rng.ts';
@@ -98,8 +99,11 @@ export interface IntegrateOptions {
  * Integrates a System for a batch of initial states (and parameter sets) through
  * its compiled right-hand side. A diverging member stops the run with a
  * DivergenceError that names the variable, time, step and parameters.
+ * RK4 with record 'final' or sparse record times on the step grid runs as one
+ * fused f64 function (src/compile/integrator.ts; same bits); `ran` on the
+ * result says which path ran and why.
  */
-export function integrate(system: System, opts: IntegrateOptions): Trajectory {
+export function integrate(system: System, opts: IntegrateOptions): Trajectory & { readonly ran: IntegratePath } {
   const B = opts.initial.length;
   if (B === 0) throw new CompileError('integrate: no initial state given');
   const D = system.state.length;
@@ -112,18 +116,23 @@ export function integrate(system: System, opts: IntegrateOptions): Trajectory {
   paramSets.forEach((p, b) => P.set(paramVector(system, p), b * system.params.length));
   const y0 = new Float64Array(B * D);
   opts.initial.forEach((s, b) => y0.set(stateVector(system, s), b * D));
-  const rhs = compileRhs(system, { params: P });
   const t0 = opts.t0 ?? 0;
   if (!(opts.t1 > t0)) throw new CompileError(`integrate: t1 = ${opts.t1} must exceed t0 = ${t0}`);
   const describe = perMember ? `${B} parameter sets` : Object.entries(paramSets[0]).map(([k, v]) => `${k}=${v}`).join(', ');
   const common = { t0, t1: opts.t1, batch: B, dim: D, names: [...system.state], params: describe };
   if ((opts.method ?? 'rk4') === 'rk4') {
     const steps = opts.steps ?? Math.max(100, Math.ceil(100 * (opts.t1 - t0)));
-    return rk4(rhs, y0, { ...common, steps, record: opts.record === 'final' ? 'final' : opts.record ? [...opts.record] : 'steps' });
+    const record = opts.record === 'final' ? 'final' : opts.record ? [...opts.record] : 'steps';
+    // final or sparse on-grid records: one fused f64 function, bit-identical to the loop below
+    const fused = fusedRk4(system, { y0, params: P, t0, t1: opts.t1, steps, record, batch: B, names: [...system.state], describe });
+    if (fused.trajectory) return fused.trajectory;
+    const ran: IntegratePath = { path: 'rk4', reason: `${fused.why}: compileRhs + ode.rk4` };
+    return Object.assign(rk4(compileRhs(system, { params: P }), y0, { ...common, steps, record }), { ran });
   }
   const record = opts.record === 'final' ? 'final'
     : opts.record ? [...opts.record] : Array.from({ length: 201 }, (_, i) => t0 + ((opts.t1 - t0) * i) / 200);
-  return dopri5(rhs, y0, { ...common, rtol: opts.rtol ?? 1e-9, atol: opts.atol ?? 1e-12, record });
+  const ran: IntegratePath = { path: 'dopri5', reason: "method 'dopri5': compileRhs + ode.dopri5" };
+  return Object.assign(dopri5(compileRhs(system, { params: P }), y0, { ...common, rtol: opts.rtol ?? 1e-9, atol: opts.atol ?? 1e-12, record }), { ran });
 }
 
 /** Euler–Maruyama paths of a System with a diffusion (diagonal noise), seeded. */

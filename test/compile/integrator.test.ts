@@ -652,3 +652,58 @@ describe('the auto rule', () => {
     expect(rk.lowering.nodes.length).toBeGreaterThan(3 * eu.lowering.nodes.length);
   });
 });
+
+describe('integrate() dispatches RK4 with final or sparse grid records to the fused twin', () => {
+  const osc = sys(['x', 'v'], ['mu'], ['v', '-x + mu*(1 - x^2)*v']);
+  const initial = [{ x: 1, v: 0 }, { x: 0.5, v: -1 }, { x: -2, v: 0.3 }];
+  const params = [{ mu: 0.5 }, { mu: 1 }, { mu: 2 }];
+  /** What integrate did before: compileRhs + ode.rk4 with the same options. */
+  const direct = (record: 'final' | 'steps' | number[], steps: number, t1: number, sys0 = osc, prm = params, init = initial, blowUp?: number) => {
+    const nP = sys0.params.length, D = sys0.state.length;
+    const P = new Float64Array(prm.length * nP);
+    prm.forEach((p, b) => sys0.params.forEach((name, j) => { P[b * nP + j] = p[name as keyof typeof p]; }));
+    const y0 = Float64Array.from(init.flatMap((s) => sys0.state.map((name) => s[name as keyof typeof s])));
+    return rk4(compileRhs(sys0, { params: P }), y0, {
+      t0: 0, t1, batch: init.length, dim: D, names: [...sys0.state], params: `${prm.length} parameter sets`, steps, record, ...(blowUp ? { blowUp } : {}),
+    });
+  };
+  const same = (a: { t: Float64Array; y: Float64Array[]; stats: unknown }, b: { t: Float64Array; y: Float64Array[]; stats: unknown }) => {
+    expectIdentical(a.t, b.t, 'times');
+    expect(a.y.length).toBe(b.y.length);
+    a.y.forEach((y, r) => expectIdentical(y, b.y[r], `record ${r}`));
+    expect(a.stats).toEqual(b.stats);
+  };
+
+  it('same Trajectory, bit for bit; `ran` names the path', async () => {
+    const { integrate } = await import('../../src/compile/dynamics.ts');
+    const fin = integrate(osc, { params, initial, t1: 7, steps: 700, record: 'final' });
+    expect(fin.ran.path).toBe('fused');
+    same(fin, direct('final', 700, 7));
+    const times = Array.from({ length: 8 }, (_, i) => i * 1);
+    const grid = integrate(osc, { params, initial, t1: 7, steps: 700, record: times });
+    expect(grid.ran.path).toBe('fused');
+    same(grid, direct(times, 700, 7));
+    const off = integrate(osc, { params, initial, t1: 7, steps: 700, record: [0.005, 1] });
+    expect(off.ran).toEqual({ path: 'rk4', reason: 'record time 0.005 is between grid points (ode.rk4 interpolates): compileRhs + ode.rk4' });
+    const dense = integrate(osc, { params, initial, t1: 7, steps: 70 });
+    expect(dense.ran.path).toBe('rk4');
+    same(dense, direct('steps', 70, 7));
+  });
+
+  it('the same DivergenceError: message, member, step, last state, partial records', async () => {
+    const { integrate } = await import('../../src/compile/dynamics.ts');
+    const blow = sys(['x', 'y'], ['a'], ['a*x^2', '-y']);
+    const init = [{ x: 0.3, y: 1 }, { x: 0.9, y: 1 }, { x: 0.95, y: 2 }];
+    const prm = [{ a: 1 }, { a: 1 }, { a: 1 }];
+    const catchIt = (f: () => unknown) => { try { f(); } catch (e) { return e as DivergenceError<{ t: Float64Array; y: Float64Array[]; stats: unknown }>; } throw new Error('no divergence'); };
+    for (const record of ['final', [0, 0.5, 1, 1.5, 2]] as const) {
+      const a = catchIt(() => integrate(blow, { params: prm, initial: init, t1: 2, steps: 200, record: record as 'final' }));
+      const b = catchIt(() => direct(record as 'final', 200, 2, blow, prm, init));
+      expect(a).toBeInstanceOf(DivergenceError);
+      expect(a.message).toBe(b.message);
+      expect([a.batchIndex, a.step, a.variable, a.t, a.value, a.lastTime, a.params]).toEqual([b.batchIndex, b.step, b.variable, b.t, b.value, b.lastTime, b.params]);
+      expectIdentical(a.lastState!, b.lastState!, 'last state');
+      same(a.partial, b.partial);
+    }
+  });
+});
