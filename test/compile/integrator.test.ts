@@ -267,7 +267,8 @@ const vecNorm = (x: ArrayLike<number>) => Math.sqrt(Array.from(x).reduce((s, v) 
  * δ_n = Σ over both computations of ‖bound of |computed step − Φ| at y_n‖₂:
  * bound.ts's ErrorAnalysis walking the very DAG each path runs, under its
  * model (f32 webasm or f64), the state taken as exact input, every other
- * input (params, h, h/2, h/6) as rounded to the working precision. e_0 is the
+ * input (params, h, h/2, h/6) as rounded to the working precision, times
+ * with the error of their f32 computation in the kernel. e_0 is the
  * rounding of y0 to f32. The recursion is the linearisation of
  * Φ(ỹ) − Φ(y) = M·(ỹ − y) + O(e²); S = 2 covers the dropped O(e²) term and
  * δ evaluated at y_n instead of at ỹ_n (both relative O(e), e ≤ 1e-3 here).
@@ -290,13 +291,19 @@ function compareWithBound(
     for (let j = 0; j < nP; j++) values[D + j] = P[off + j];
     values[program.slots.h] = h; values[program.slots.half] = 0.5 * h; values[program.slots.h6] = h / 6;
     const Ms: Float64Array[] = [], deltas: number[] = [];
+    const { tStart, tMid, tNew } = program.slots;
     for (let n = 0; n < steps; n++) {
       const from = n === 0 ? y0 : a.y[n - 1];
       for (let i = 0; i < D; i++) values[i] = from[m * D + i];
+      values[tStart] = n * h; values[tMid] = n * h + 0.5 * h; values[tNew] = (n + 1) * h; // t0 = 0
+      // the kernel computes times in f32 from its segment's start T0 (≤ t) and the step count w:
+      // fl(fl(T0) + fl((w − 1)·fl(h))) (+ fl(h/2)) errs by at most u·(|T0| + 2(w − 1)|h| + 2|t| + |h|)
+      const timeError = 4 * 2 ** -24 * (2 * (n + 1) * h);
       Ms.push(stepJacobian(program, values).M);
       let delta = 0;
       for (const side of analyses) {
-        const inputErrors = Float64Array.from(values, (v, slot) => (slot < D || !side.f32 ? 0 : Math.abs(Math.fround(v) - v)));
+        const inputErrors = Float64Array.from(values, (v, slot) => (slot < D || !side.f32 ? 0
+          : slot === tStart || slot === tMid || slot === tNew ? timeError : Math.abs(Math.fround(v) - v)));
         delta += vecNorm(side.analysis.evaluate(side.program.roots, values, inputErrors).map((r) => r.bound));
       }
       deltas.push(delta + Math.sqrt(D) * flush);
@@ -372,15 +379,23 @@ describe('(b) the f32 kernel agrees with the f64 twin within the propagated f32 
     one.y.forEach((y, r) => expectIdentical(y, threaded.y[r], `threaded vs one thread, record ${r}`));
   });
 
-  it('random damped polynomial systems (webasm, per-member params)', async () => {
+  it('random damped polynomial systems, some forced by sin(t) (webasm, per-member params)', async () => {
     const rng = new Rng(77);
     for (let trial = 0; trial < 6; trial++) {
-      const system = randomSystem(rng, false);
+      const system = randomSystem(rng, trial % 2 === 1);
       const B = 16, D = system.state.length, nP = system.params.length;
       const y0 = Float64Array.from({ length: B * D }, () => rng.uniform() * 2 - 1);
       const P = Float64Array.from({ length: B * nP }, () => rng.uniform() * 2 - 1);
-      await f32Check(`random system ${trial} (D = ${D})`, system, y0, P, 2, 200, 'webasm');
+      await f32Check(`random system ${trial} (D = ${D}${trial % 2 ? ', forced' : ''})`, system, y0, P, 2, 200, 'webasm');
     }
+  });
+
+  it('D = 6 (two output groups per member) and D = 1', async () => {
+    const six = sys(['p', 'q', 'r', 's', 'u', 'v'], ['a'], ['q - a*p^3', 'r - q^3', 's - r^3 + p*q', 'u - s^3', 'v - u^3', '-p - v^3']);
+    const one = sys(['x'], ['a'], ['a*x - x^3']);
+    const rng = new Rng(5);
+    await f32Check('D = 6', six, Float64Array.from({ length: 8 * 6 }, () => rng.uniform() * 2 - 1), new Float64Array([0.7]), 3, 300, 'webasm');
+    await f32Check('D = 1', one, Float64Array.from({ length: 8 }, () => rng.uniform() * 2 - 1), new Float64Array([1.3]), 3, 300, 'webasm');
   });
 });
 
