@@ -5,16 +5,22 @@
 //
 //   f64 twin   plain JS emitted from the AST: member loop outside, step loop
 //              inside, params loaded (and parameter-only subexpressions
-//              computed) once per member, or once per run when shared. The
-//              step is the very operation sequence of compileRhs + ode.rk4
-//              (same lowering, same stage axpys, same combination), so it is
-//              bit-identical to them. Divergence throws DivergenceError.
+//              computed) once per member, or once per run when shared. In
+//              form 'as-written' the step is the very operation sequence of
+//              compileRhs + ode.rk4 (same lowering, same stage axpys, same
+//              combination), so it is bit-identical to them; in form
+//              'collected' polynomial drifts are evaluated as Σ c_m(θ)·x^m
+//              with the coefficients hoisted (fewer operations, other
+//              rounding). Divergence throws DivergenceError.
 //   gpu.js     the same step in the GPU.js dialect (f32): one thread per
 //              member, the step loop inside the kernel. Records come from
 //              running the kernel segment by segment (f32 state passed back
 //              in unchanged: f32 → f64 → f32 is exact). gpu.js cannot throw,
-//              so a member that leaves the bound is frozen at the offending
-//              value and listed in `diverged` afterwards.
+//              so members that leave the bound are listed in `diverged`.
+//
+// Both paths emit only what emit.ts emits (whitelisted operators, numbers,
+// generated locals, indexed reads) plus fixed loop templates, and
+// assertSafeSource checks every source before it is compiled.
 //
 // Layout as in src/numeric/ode.ts: y[b·D + i]; params P[j] shared or
 // P[b·nP + j] per member.
@@ -114,7 +120,7 @@ export interface IntegratorResult {
 
 export interface Integrator {
   readonly method: IntegratorMethod;
-  /** the step both paths emit (its DAG is what bound.ts's ErrorAnalysis can walk) */
+  /** the step this integrator emits, twin and kernel alike (a DAG bound.ts's ErrorAnalysis can walk) */
   readonly program: StepProgram;
   readonly state: readonly string[];
   readonly params: readonly string[];
@@ -432,7 +438,8 @@ const inBound = (vals: string[]) => vals.map((v) => `Math.abs(${v}) <= u`).join(
 /**
  * The f64 twin: function (X, P, Y, K, N, B). X initial states, P params, Y
  * the records (record r of member b at r·B·D + b·D), K constants (h, h/2,
- * h/6, t0, tEnd, bound, steps, then the steps to record and a sentinel), N
+ * h/6, t0, tEnd, bound, steps, flush threshold, then the steps to record
+ * and a sentinel), N
  * the failure report [member, step, D new values, D last good values]
  * (N[0] = −1: none). Members run in order; after member b fails at step s,
  * later members stop before s, so the reported failure is the earliest step's

@@ -673,11 +673,12 @@ describe('integrate() dispatches RK4 with final or sparse grid records to the fu
   const initial = [{ x: 1, v: 0 }, { x: 0.5, v: -1 }, { x: -2, v: 0.3 }];
   const params = [{ mu: 0.5 }, { mu: 1 }, { mu: 2 }];
   /** What integrate did before: compileRhs + ode.rk4 with the same options. */
-  const direct = (record: 'final' | 'steps' | number[], steps: number, t1: number, sys0 = osc, prm = params, init = initial, blowUp?: number) => {
+  const direct = (record: 'final' | 'steps' | number[], steps: number, t1: number, sys0: System = osc,
+    prm: Record<string, number>[] = params, init: Record<string, number>[] = initial, blowUp?: number) => {
     const nP = sys0.params.length, D = sys0.state.length;
     const P = new Float64Array(prm.length * nP);
-    prm.forEach((p, b) => sys0.params.forEach((name, j) => { P[b * nP + j] = p[name as keyof typeof p]; }));
-    const y0 = Float64Array.from(init.flatMap((s) => sys0.state.map((name) => s[name as keyof typeof s])));
+    prm.forEach((p, b) => sys0.params.forEach((name, j) => { P[b * nP + j] = p[name]; }));
+    const y0 = Float64Array.from(init.flatMap((s) => sys0.state.map((name) => s[name])));
     return rk4(compileRhs(sys0, { params: P }), y0, {
       t0: 0, t1, batch: init.length, dim: D, names: [...sys0.state], params: `${prm.length} parameter sets`, steps, record, ...(blowUp ? { blowUp } : {}),
     });
@@ -713,7 +714,7 @@ describe('integrate() dispatches RK4 with final or sparse grid records to the fu
     const catchIt = (f: () => unknown) => { try { f(); } catch (e) { return e as DivergenceError<{ t: Float64Array; y: Float64Array[]; stats: unknown }>; } throw new Error('no divergence'); };
     for (const record of ['final', [0, 0.5, 1, 1.5, 2]] as const) {
       const a = catchIt(() => integrate(blow, { params: prm, initial: init, t1: 2, steps: 200, record: record as 'final' }));
-      const b = catchIt(() => direct(record as 'final', 200, 2, blow, prm, init));
+      const b = catchIt(() => direct(record === 'final' ? 'final' : [...record], 200, 2, blow, prm, init));
       expect(a).toBeInstanceOf(DivergenceError);
       expect(a.message).toBe(b.message);
       expect([a.batchIndex, a.step, a.variable, a.t, a.value, a.lastTime, a.params]).toEqual([b.batchIndex, b.step, b.variable, b.t, b.value, b.lastTime, b.params]);
