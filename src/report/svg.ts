@@ -8,6 +8,20 @@ export interface Series {
   /** 'line' (default) or 'dots' */
   style?: 'line' | 'dots';
   dash?: string;
+  /** dot radius in pixels (default 2.6) */
+  radius?: number;
+  /** dot opacity (default 0.8) */
+  opacity?: number;
+}
+
+/** A quiver: arrows from (x, y) to (x + u, y + v), in data coordinates. */
+export interface Arrows {
+  x: ArrayLike<number>;
+  y: ArrayLike<number>;
+  u: ArrayLike<number>;
+  v: ArrayLike<number>;
+  color: string;
+  label?: string;
 }
 
 export interface Panel {
@@ -19,6 +33,8 @@ export interface Panel {
   yRange?: [number, number];
   /** histogram bars drawn under the series */
   bars?: { edges: ArrayLike<number>; heights: ArrayLike<number>; color: string; label: string };
+  /** arrows drawn over the series */
+  arrows?: Arrows;
 }
 
 export const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
@@ -54,12 +70,13 @@ function extent(values: number[], pad = 0.05): [number, number] {
 }
 
 function panelSvg(p: Panel, x0: number, y0: number, w: number, h: number): string {
-  const labelled = p.series.filter((s) => s.label !== '').length + (p.bars ? 1 : 0);
+  const labelled = p.series.filter((s) => s.label !== '').length + (p.bars ? 1 : 0) + (p.arrows?.label ? 1 : 0);
   const m = { left: 58, right: labelled ? 96 : 12, top: 28, bottom: 44 };
   const pw = w - m.left - m.right, ph = h - m.top - m.bottom;
   const xs = p.series.flatMap((s) => Array.from(s.x));
   const ys = p.series.flatMap((s) => Array.from(s.y));
   if (p.bars) { xs.push(...Array.from(p.bars.edges)); ys.push(0, ...Array.from(p.bars.heights)); }
+  if (p.arrows) { xs.push(...Array.from(p.arrows.x)); ys.push(...Array.from(p.arrows.y)); }
   const [xl, xh] = p.xRange ?? extent(xs, 0);
   const [yl, yh] = p.yRange ?? extent(ys);
   const sx = (v: number) => x0 + m.left + ((v - xl) / (xh - xl)) * pw;
@@ -89,7 +106,7 @@ function panelSvg(p: Panel, x0: number, y0: number, w: number, h: number): strin
   for (const s of p.series) {
     if (s.style === 'dots') {
       for (let i = 0; i < s.x.length; i++) {
-        if (Number.isFinite(s.y[i])) body.push(`<circle cx="${num(sx(s.x[i]))}" cy="${num(sy(s.y[i]))}" r="2.6" fill="${s.color}" opacity="0.8"/>`);
+        if (Number.isFinite(s.y[i])) body.push(`<circle cx="${num(sx(s.x[i]))}" cy="${num(sy(s.y[i]))}" r="${s.radius ?? 2.6}" fill="${s.color}" opacity="${s.opacity ?? 0.8}"/>`);
       }
     } else {
       const pts: string[] = [];
@@ -97,9 +114,23 @@ function panelSvg(p: Panel, x0: number, y0: number, w: number, h: number): strin
       body.push(`<polyline points="${pts.join(' ')}" fill="none" stroke="${s.color}" stroke-width="1.8"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/>`);
     }
   }
+  if (p.arrows) {
+    const a = p.arrows;
+    for (let i = 0; i < a.x.length; i++) {
+      const X1 = sx(a.x[i]), Y1 = sy(a.y[i]), X2 = sx(a.x[i] + a.u[i]), Y2 = sy(a.y[i] + a.v[i]);
+      const len = Math.hypot(X2 - X1, Y2 - Y1);
+      if (!Number.isFinite(len)) continue;
+      if (len < 0.5) { body.push(`<circle cx="${num(X1)}" cy="${num(Y1)}" r="0.8" fill="${a.color}"/>`); continue; }
+      const head = Math.min(5, 0.4 * len), ux = (X2 - X1) / len, uy = (Y2 - Y1) / len;
+      const hx = X2 - head * ux, hy = Y2 - head * uy;
+      body.push(`<line x1="${num(X1)}" y1="${num(Y1)}" x2="${num(hx)}" y2="${num(hy)}" stroke="${a.color}" stroke-width="1.1"/>`
+        + `<polygon points="${num(X2)},${num(Y2)} ${num(hx - 0.5 * head * uy)},${num(hy + 0.5 * head * ux)} ${num(hx + 0.5 * head * uy)},${num(hy - 0.5 * head * ux)}" fill="${a.color}"/>`);
+    }
+  }
   parts.push(`<g clip-path="url(#c${x0}_${y0})">${body.join('')}</g>`);
   const legend = [...p.series.filter((s) => s.label !== '').map((s) => ({ label: s.label, color: s.color, dots: s.style === 'dots', dash: s.dash })),
-    ...(p.bars ? [{ label: p.bars.label, color: p.bars.color, dots: false, dash: undefined, bar: true }] : [])];
+    ...(p.bars ? [{ label: p.bars.label, color: p.bars.color, dots: false, dash: undefined, bar: true }] : []),
+    ...(p.arrows?.label ? [{ label: p.arrows.label, color: p.arrows.color, dots: false, dash: undefined }] : [])];
   legend.forEach((l, i) => {
     const lx = x0 + m.left + pw + 6, ly = y0 + m.top + 12 + i * 15;
     const mark = (l as { bar?: boolean }).bar

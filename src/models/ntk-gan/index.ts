@@ -1,0 +1,12 @@
+// The NTK view of GANs (papers.md B; Franceschi et al. 2022, GAN(TK)²): losses,
+// datasets, kernel discriminators (infinite width, closed forms and ODEs) and
+// their finite-width counterparts, generator particle flows, distances.
+
+export * from './losses.ts';
+export * from './data.ts';
+export * from './kernel.ts';
+export * from './lambertw.ts';
+export * from './spectral.ts';
+export * from './discriminator.ts';
+export * from './flow.ts';
+export * from './metrics.ts';
