@@ -5,7 +5,8 @@
 //    T = 200 with dt = 0.05 (4000 RK4 steps), the 41 records of the last
 //    quarter, phases read off each run and compared with the current path's.
 // 2. Lorenz, 10^5 members × 100 steps (dt = 0.01), shared parameters, final
-//    state only, against a hand-written fused Float64Array loop.
+//    state only, against a hand-written fused Float64Array loop (without and
+//    with the per-step divergence test the fused paths make).
 //
 // Each path runs several times, best time kept (2 shared cores: expect noise).
 // The tables print while the file is collected (vitest runs no afterAll hooks
@@ -135,7 +136,33 @@ function handLorenz(y: Float64Array, sigma: number, rho: number, beta: number, h
   return out;
 }
 
+/** The same loop with the per-step divergence test every fused path performs (|y_i| ≤ 1e12, NaN fails). */
+function handLorenzChecked(y: Float64Array, sigma: number, rho: number, beta: number, h: number, n: number): Float64Array {
+  const out = new Float64Array(y.length);
+  const half = 0.5 * h, h6 = h / 6, u = 1e12;
+  for (let o = 0; o < y.length; o += 3) {
+    let x = y[o], v = y[o + 1], z = y[o + 2];
+    for (let s = 0; s < n; s++) {
+      const k1x = sigma * (v - x), k1y = x * (rho - z) - v, k1z = x * v - beta * z;
+      const x2 = x + half * k1x, y2 = v + half * k1y, z2 = z + half * k1z;
+      const k2x = sigma * (y2 - x2), k2y = x2 * (rho - z2) - y2, k2z = x2 * y2 - beta * z2;
+      const x3 = x + half * k2x, y3 = v + half * k2y, z3 = z + half * k2z;
+      const k3x = sigma * (y3 - x3), k3y = x3 * (rho - z3) - y3, k3z = x3 * y3 - beta * z3;
+      const x4 = x + h * k3x, y4 = v + h * k3y, z4 = z + h * k3z;
+      const k4x = sigma * (y4 - x4), k4y = x4 * (rho - z4) - y4, k4z = x4 * y4 - beta * z4;
+      const nx = x + h6 * (k1x + 2 * (k2x + k3x) + k4x);
+      const ny = v + h6 * (k1y + 2 * (k2y + k3y) + k4y);
+      const nz = z + h6 * (k1z + 2 * (k2z + k3z) + k4z);
+      if (!(Math.abs(nx) <= u && Math.abs(ny) <= u && Math.abs(nz) <= u)) throw new Error(`diverged at member ${o / 3}, step ${s + 1}`);
+      x = nx; v = ny; z = nz;
+    }
+    out[o] = x; out[o + 1] = v; out[o + 2] = z;
+  }
+  return out;
+}
+
 const hand = await best(5, () => handLorenz(ly0, LP[0], LP[1], LP[2], LDT, LSTEPS));
+const handChecked = await best(5, () => handLorenzChecked(ly0, LP[0], LP[1], LP[2], LDT, LSTEPS));
 const lcurrent = await best(3, () => rk4(compileRhs(lorenz, { params: LP }), ly0, { t0: 0, t1: LSTEPS * LDT, steps: LSTEPS, batch: LB, dim: 3, record: 'final' }));
 const lorenzRows: Record<string, string>[] = [];
 const lrow = (label: string, seconds: number, fin: Float64Array) => {
@@ -147,6 +174,7 @@ const lrow = (label: string, seconds: number, fin: Float64Array) => {
   });
 };
 lrow('hand-written fused Float64Array loop', hand.seconds, hand.out);
+lrow('hand loop + per-step divergence test', handChecked.seconds, handChecked.out);
 lrow('compileRhs + ode.rk4 (current)', lcurrent.seconds, lcurrent.out.final);
 const lorenzRun: RunOptions = { y0: ly0, params: LP, t0: 0, dt: LDT, steps: LSTEPS };
 for (const [label, opts] of [
