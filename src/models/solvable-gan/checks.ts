@@ -78,28 +78,35 @@ export interface TrajectoryPhase {
 /**
  * Reads the phase off a trajectory: feature i is recovered when P_ii rose by more
  * than `gain` over its start (averaged over the last quarter of the run); the run
- * oscillates when the discriminator still sees a feature late in the run (max |q_i|
- * over the last quarter above `oscillation`; finite-n fluctuations of q at n = 2000
- * reach about 0.2).
+ * oscillates when the discriminator still sees a feature at the end of the run
+ * (max |q_i| over the last eighth above `oscillation`, and not below half of its
+ * value over the eighth before: a slowly decaying transient is not an oscillation).
+ * Finite-n fluctuations of q at n = 2000 reach about 0.2, hence SGD_THRESHOLDS.
  */
+/** Thresholds for reading a phase: noise-free ODE runs, and finite-n SGD (q fluctuates by ~0.2 at n = 2000). */
+export const ODE_THRESHOLDS = { gain: 0.2, oscillation: 0.05 };
+export const SGD_THRESHOLDS = { gain: 0.2, oscillation: 0.4 };
+
 export function phaseOfTrajectory(
-  traj: Trajectory, d: number, thresholds = { gain: 0.2, oscillation: 0.4 }, tailStart = Math.floor((3 * traj.t.length) / 4),
+  traj: Trajectory, d: number, thresholds = SGD_THRESHOLDS, tailStart = Math.floor((3 * traj.t.length) / 4),
 ): TrajectoryPhase {
-  const half = tailStart;
   const finalOverlaps: number[] = [];
   const recovered: boolean[] = [];
-  let late = 0;
+  const middle = tailStart + Math.floor((traj.t.length - tailStart) / 2);
+  let late = 0, earlier = 0;
   for (let i = 0; i < d; i++) {
     const P = traj.series[entryName('P', i, i, d)];
     const q = traj.series[vectorEntryName('q', i, d)];
-    const tail = P.slice(half);
+    const tail = P.slice(tailStart);
     const mean = tail.reduce((a, b) => a + b, 0) / tail.length;
     finalOverlaps.push(mean);
     recovered.push(Math.abs(mean) - Math.abs(P[0]) > thresholds.gain);
-    for (const v of q.slice(half)) late = Math.max(late, Math.abs(v));
+    for (const v of q.slice(tailStart, middle)) earlier = Math.max(earlier, Math.abs(v));
+    for (const v of q.slice(middle)) late = Math.max(late, Math.abs(v));
   }
+  // sustained: still above the threshold at the end and not decaying by half across the window
   let phase: Phase;
-  if (late > thresholds.oscillation) phase = 'oscillation';
+  if (late > thresholds.oscillation && late > 0.5 * earlier) phase = 'oscillation';
   else if (recovered.every((r) => !r)) phase = 'failure';
   else if (recovered.every((r) => r)) phase = 'success';
   else phase = 'collapse';
@@ -122,7 +129,7 @@ export function comparePhases(opts: {
   return opts.etas.map((eta) => {
     const spec = { ...opts.spec, eta_T: eta, eta_G: eta };
     const formula = classifyPhase(spec, init);
-    const ode = phaseOfTrajectory(odeTrajectory(spec, init, opts.odeT ?? opts.T), d);
+    const ode = phaseOfTrajectory(odeTrajectory(spec, init, opts.odeT ?? opts.T), d, ODE_THRESHOLDS);
     const simulation = opts.n
       ? phaseOfTrajectory(simulateSgd(spec, init, { n: opts.n, T: opts.T, seed: opts.seed ?? 1, noise: 'projected' }), d)
       : undefined;
