@@ -93,7 +93,7 @@ export async function runTour(io: Io, opts: { seed?: number } = {}): Promise<Tou
   for (let b = 0; b < members; b++) {
     worst = Math.max(worst, Math.abs(yT[b * 4 + 2] - paramSets[b].mu), Math.abs(yT[b * 4 + 3] - paramSets[b].sigma));
   }
-  say(`   right-hand side: f64 twin emitted from the AST (${(members * 4 * 10_000 * 4 / ms / 1e3).toFixed(1)} M evaluations/s, ${ms.toFixed(0)} ms)`);
+  say(`   ran: ${traj.ran.reason} (${(members * 10_000 * 4 / ms / 1e3).toFixed(1)} M right-hand-side evaluations/s, ${ms.toFixed(0)} ms)`);
   // Each member's slowest mode decays like e^{alpha T}, alpha = max Re of the Jacobian's eigenvalues at its fixed point.
   const jac = compile(systemJacobian(sys).flat(), { inputs: sys.state, params: sys.params, backend: 'f64' });
   let alpha = -Infinity;
