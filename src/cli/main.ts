@@ -11,6 +11,7 @@ import { registerSymbolicCommands } from './symbolic-commands.ts';
 import { registerVerifyCommand } from './verify-command.ts';
 import { registerTourCommand } from './tour.ts';
 import { registerSolvableGanCommands } from './solvable-gan-commands.ts';
+import { registerNtkGanCommands } from './ntk-gan-command.ts';
 
 export interface Io {
   out: (s: string) => void;
@@ -49,6 +50,7 @@ export function buildProgram(io: Io): Command {
     });
   registerSymbolicCommands(program, io);
   registerSolvableGanCommands(program, io);
+  registerNtkGanCommands(program, io);
   registerVerifyCommand(program, io);
   registerTourCommand(program, io);
   return program;

@@ -54,6 +54,8 @@ export interface ParticleFlowOptions {
   /** bandwidth of the Gaussian-kernel MMD metric (default 1) */
   readonly rbfSigma?: number;
   readonly onProgress?: (step: number, steps: number) => void;
+  /** |x| above this stops the flow with a FlowDivergenceError (default 1e12) */
+  readonly blowUp?: number;
 }
 
 export interface FlowMetrics {
@@ -66,8 +68,10 @@ export interface FlowMetrics {
   readonly energy: number;
   /** wall-clock seconds since the start */
   readonly seconds: number;
-  /** mean |velocity| of the step taken from here (NaN at the end) */
+  /** mean |v_i| of the step taken from here (NaN at the end) */
   readonly speed: number;
+  /** Σ_i |v_i|² of that step (NaN at the end); for IPM, h|∇MMD²|² = 2 Σ|v_i|² / (η_G η t) */
+  readonly velocity2: number;
 }
 
 export interface ParticleFlowResult {
@@ -129,6 +133,7 @@ export function runParticleFlow(source: Inputs, target: Inputs, opts: ParticleFl
   const every = opts.metricsEvery ?? Math.max(1, Math.round(steps / 20));
   if (!Number.isSafeInteger(every) || every < 1) throw new KernelInputError(`metricsEvery must be a positive integer, got ${every}`);
   const d = X0.cols;
+  const blowUp = opts.blowUp ?? 1e12;
   const mmdKernel = opts.mmdKernel ?? opts.kernel ?? architectureKernel((opts.finite as FiniteFlowOptions).arch, d, 'ntk');
   const mmdLabel = (mmdKernel as { label?: string }).label ?? 'custom';
   const rbf = gaussianKernel(opts.rbfSigma ?? 1);
@@ -143,39 +148,38 @@ export function runParticleFlow(source: Inputs, target: Inputs, opts: ParticleFl
     snapshots, metrics, final: { data: Float64Array.from(X.data), rows: X.rows, cols: d }, nonSmooth,
     mmdKernelLabel: mmdLabel, seconds: (performance.now() - start) / 1000,
   });
-  const measure = (step: number, speed: number) => {
+  const measure = (step: number, speed: number, velocity2: number) => {
     const k = mmdParts(mmdKernel, X, Y, 'biased', cache.k);
     const r = mmdParts(rbf, X, Y, 'unbiased', cache.r);
     const e = mmdParts(distanceKernel, X, Y, 'biased', cache.e);
     metrics.push({
       step, mmd2: k.xx + k.yy - 2 * k.xy, mmd2Rbf: r.xx + r.yy - 2 * r.xy, energy: e.xx + e.yy - 2 * e.xy,
-      seconds: (performance.now() - start) / 1000, speed,
+      seconds: (performance.now() - start) / 1000, speed, velocity2,
     });
   };
   for (let step = 0; step <= steps; step++) {
     if (keep.has(step)) snapshots.push({ step, particles: { data: Float64Array.from(X.data), rows: X.rows, cols: d } });
-    if (step === steps) { measure(step, NaN); break; }
+    if (step === steps) { measure(step, NaN, NaN); break; }
     const disc = solveDiscriminator(X, Y, opts);
     const v = particleVelocities(disc, X, lrG);
     for (const k of Object.keys(nonSmooth) as (keyof NonSmoothCounts)[]) nonSmooth[k] += v.nonSmooth[k];
-    let speed = 0;
+    let speed = 0, velocity2 = 0;
     for (let i = 0; i < X.rows; i++) {
       let s = 0;
       for (let k = 0; k < d; k++) s += v.velocity.data[i * d + k] ** 2;
       speed += Math.sqrt(s);
+      velocity2 += s;
     }
     speed /= X.rows;
-    if (step % every === 0) measure(step, speed);
-    for (let q = 0; q < X.data.length; q++) {
-      const next = X.data[q] + v.velocity.data[q];
-      if (!Number.isFinite(next)) {
-        const i = Math.floor(q / d);
-        throw new FlowDivergenceError(
-          `particle flow diverged at generator step ${step}: particle ${i} coordinate ${q % d} became ${next} `
-          + `(loss ${loss}, lr-g ${lrG}, t ${opts.t ?? 1}, ${opts.finite ? `width ${opts.finite.width}` : opts.kernel!.label})`, result());
-      }
-      X.data[q] = next;
+    if (step % every === 0) measure(step, speed, velocity2);
+    const next = Float64Array.from(X.data, (x, q) => x + v.velocity.data[q]);
+    const bad = next.findIndex((x) => !(Math.abs(x) <= blowUp));
+    if (bad >= 0) {
+      throw new FlowDivergenceError(
+        `particle flow diverged at generator step ${step}: particle ${Math.floor(bad / d)} coordinate ${bad % d} would become ${next[bad]} (|x| > ${blowUp}) `
+        + `(loss ${loss}, lr-g ${lrG}, t ${opts.t ?? 1}, ${opts.finite ? `width ${opts.finite.width}` : opts.kernel!.label})`, result());
     }
+    X.data.set(next);
     opts.onProgress?.(step + 1, steps);
   }
   return result();

@@ -10,3 +10,5 @@ export * from './spectral.ts';
 export * from './discriminator.ts';
 export * from './flow.ts';
 export * from './metrics.ts';
+export * from './sinkhorn.ts';
+export * from './plots.ts';
