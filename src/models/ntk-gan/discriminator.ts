@@ -84,7 +84,7 @@ export interface InfiniteDiscriminatorOptions {
   readonly eta?: number;
   /** discrete time: gradient-descent steps of size lr (t/lr must be an integer) */
   readonly lr?: number;
-  /** LSGAN / Lambert-W: how h(A) is applied (auto: eigen for |S| ≤ 300, else Lanczos) */
+  /** LSGAN / Lambert-W: how h(A) is applied (auto: eigen for |S| ≤ 128, else Lanczos, which agrees to ~1e-13 and is ~10× faster at |S| = 400) */
   readonly spectral?: SpectralMethod;
   /** vanilla: 'ode' (default, dopri5) or 'lambertw' (the eigenbasis approximation) */
   readonly vanilla?: 'ode' | 'lambertw';
@@ -129,7 +129,7 @@ function spectralCoefficients(K: Matrix, train: TrainingSet, h: (lambda: number)
   const A = new Float64Array(n * n);
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) A[i * n + j] = sw[i] * K.data[i * n + j] * sw[j];
   const v = Float64Array.from(train.ybar, (y, i) => y * sw[i]);
-  const use = method === 'auto' ? (n <= 300 ? 'eigen' : 'lanczos') : method;
+  const use = method === 'auto' ? (n <= 128 ? 'eigen' : 'lanczos') : method;
   let y: Float64Array, how: string;
   if (use === 'eigen') {
     const eig: SymmetricEigenDecomposition = symmetricEigenQL(A, n);
