@@ -9,3 +9,5 @@ export { rk4, dopri5, type Rk4Options, type Dopri5Options, type OdeSolution } fr
 export { eulerMaruyama, milstein, type DiagonalSde, type NoiseSource, type SdeOptions } from './sde.ts';
 export * from './linalg.ts';
 export * from './fixedpoints.ts';
+export * from './spectral.ts';
+export * from './lambertw.ts';

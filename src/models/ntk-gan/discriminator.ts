@@ -34,7 +34,7 @@ import { dopri5 } from '../../numeric/ode.ts';
 import { sigmoid } from '../../numeric/special.ts';
 import { type GanKernel, type KernelField, zeroCounts } from './kernel.ts';
 import { type LossName, INFINITE_WIDTH_LOSSES, LOSSES, lossByName, lossGradientOnS } from './losses.ts';
-import { type SymmetricEigenDecomposition, applySpectral, lanczosApply, symmetricEigenQL } from './spectral.ts';
+import { type SymmetricEigenDecomposition, applySpectral, lanczosApply, symmetricEigenQL } from '../../numeric/spectral.ts';
 import { vanillaScalarSolution } from './lambertw.ts';
 
 /** The discriminator's training set: S = fake ∪ real, fake first. */

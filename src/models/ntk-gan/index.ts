@@ -6,7 +6,7 @@ export * from './losses.ts';
 export * from './data.ts';
 export * from './kernel.ts';
 export * from './lambertw.ts';
-export * from './spectral.ts';
+
 export * from './discriminator.ts';
 export * from './flow.ts';
 export * from './metrics.ts';

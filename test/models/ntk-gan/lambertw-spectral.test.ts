@@ -2,8 +2,9 @@
 // and Lanczos h(A)v. Tolerances: a few ulps times the condition number of each
 // problem (stated per assertion).
 import { describe, expect, it } from 'vitest';
-import { lambertW0, lambertWExp, vanillaScalarSolution } from '../../../src/models/ntk-gan/lambertw.ts';
-import { applySpectral, lanczosApply, symmetricEigenQL, tridiagonalEigen } from '../../../src/models/ntk-gan/spectral.ts';
+import { lambertW0, lambertWExp } from '../../../src/numeric/lambertw.ts';
+import { vanillaScalarSolution } from '../../../src/models/ntk-gan/lambertw.ts';
+import { applySpectral, lanczosApply, symmetricEigenQL, tridiagonalEigen } from '../../../src/numeric/spectral.ts';
 import { symmetricEigen } from '../../../src/numeric/linalg.ts';
 import { dopri5 } from '../../../src/numeric/ode.ts';
 import { sigmoid } from '../../../src/numeric/special.ts';

@@ -1,6 +1,6 @@
-// Spectral functions of the symmetric matrix A = W^{1/2} K W^{1/2} acting on one
-// vector, for the kernel-regime discriminators (papers.md B.3): the coefficient
-// vector a of f_t(x) = Σ_s a_s k(x, s) is W^{1/2} h(A) W^{1/2} ȳ for a scalar h.
+// Spectral functions h(A)v of a symmetric matrix A acting on one vector (for
+// example the kernel-regime discriminators of papers.md B.3, whose coefficient
+// vector is W^{1/2} h(A) W^{1/2} ȳ with A = W^{1/2} K W^{1/2}).
 //
 // Two ways to apply h(A) v:
 // - 'eigen': the full eigendecomposition A = V Λ Vᵀ by Householder reduction to
@@ -13,8 +13,7 @@
 //   invariant (β_m ≤ ε‖A‖, then the result is exact up to rounding). For the
 //   entire functions used here the error decays superlinearly once m exceeds
 //   ~√(τ λ_max) (Hochbruck & Lubich 1997).
-// Both are general (any symmetric matrix, any h); they live here because only
-// this model needs them for now.
+// Both are general: any symmetric matrix, any h.
 
 /** Eigen-decomposition of a symmetric n×n matrix (row-major). */
 export interface SymmetricEigenDecomposition {
