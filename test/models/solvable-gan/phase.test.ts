@@ -55,14 +55,14 @@ describe('solvable GAN: phase diagram', () => {
   it('one batched integration gives the same phases as looping over the points, and mostly agrees with the linearisation', () => {
     const etas = Array.from({ length: 10 }, (_, i) => 0.5 + i * 0.5);
     const taus = Array.from({ length: 10 }, (_, i) => 0.05 + i * 0.1);
-    const opts = { base: defaultSpec(1), etas, taus, T: 200 };
+    const opts = { base: defaultSpec(1), etas, taus, T: 1000 };
     const batched = phaseDiagram({ ...opts, batched: true });
     const looped = phaseDiagram({ ...opts, batched: false });
     expect(batched.ode).toEqual(looped.ode);
     const flat = batched.ode.flat(), predicted = batched.predicted.flat();
     const agree = flat.filter((p, i) => p === predicted[i]).length;
-    // disagreements sit where the dynamics slows down near a boundary and T = 200 is too short
-    console.log(`phase diagram 10×10: ODE at T = 200 agrees with the linearisation on ${agree}/100 points`);
-    expect(agree).toBeGreaterThanOrEqual(85);
+    // disagreements sit where the dynamics slows down near a boundary (critical slowing down)
+    console.log(`phase diagram 10×10: ODE at T = 1000 agrees with the linearisation on ${agree}/100 points`);
+    expect(agree).toBeGreaterThanOrEqual(95);
   });
 });
