@@ -29,16 +29,15 @@ import { availableParallelism } from 'node:os';
 import type { GPU } from 'gpu.js';
 import type { Expr, FnName } from '../symbolic/expr.ts';
 import { NotPolynomialError, polyIn, type PolyIn } from '../symbolic/poly.ts';
-import { F64_FUNCTIONS } from '../symbolic/evaluate.ts';
 import type { System } from '../symbolic/system.ts';
 import { DivergenceError } from '../numeric/errors.ts';
 import { Trajectory, type IntegrationStats } from '../numeric/trajectory.ts';
 import { CompileError, Lowering, declare, quote, type CostKey, type Declared, type Op } from './lower.ts';
-import { F32_MAX, assertSafeSource, emitBlock, gpuFunctionSources, jsPreamble, newNeeds, type Needs } from './emit.ts';
+import { F32_MAX, emitBlock, gpuFunctionSources, jsPreamble, newNeeds, type Needs } from './emit.ts';
 import {
   type GpuKernelRun, type GpuMode, type RanBackend, createGpu, createGpuKernel, plannedBackend, ranBackend, returnFlatOutput,
 } from './gpujs.ts';
-import { COST_NS, type Backend, type ParamLayout, type Precision } from './kernel.ts';
+import { COST_NS, GPU_BACKENDS, buildJs, checkOptions, type Backend, type ParamLayout, type Precision } from './kernel.ts';
 
 export type IntegratorMethod = 'rk4' | 'euler';
 
@@ -669,29 +668,11 @@ export function chooseFused(opts: {
 
 // ---------- the integrator ----------
 
-const GPU_BACKENDS = new Set<Backend>(['cpu', 'webasm', 'async', 'gpu']);
 /** Largest number of output cells per gpu.js call (thread ids exact in f32 on GL). */
 const MAX_CELLS_PER_CALL = 2 ** 22;
 const DEFAULT_BLOW_UP = 1e12;
 
-function checkOptions(backend: Backend, precision: Precision | undefined): Precision {
-  if (!['auto', 'f64', 'cpu', 'webasm', 'async', 'gpu'].includes(backend)) {
-    throw new CompileError(`unknown backend ${quote(backend)} (known: auto, f64, cpu, webasm, async, gpu)`, String(backend));
-  }
-  const p = precision ?? (GPU_BACKENDS.has(backend) ? 'f32' : 'f64');
-  if (p !== 'f32' && p !== 'f64') throw new CompileError(`unknown precision ${quote(p)} (known: f64, f32)`, String(p));
-  if (p === 'f64' && GPU_BACKENDS.has(backend)) {
-    throw new CompileError(`backend '${backend}' computes in float32; precision 'f64' needs backend 'f64' or 'auto'`, backend);
-  }
-  return p;
-}
 
-function buildJs<F>(body: string, needs: Needs): F {
-  const src = `${jsPreamble(needs)}\n${body}`;
-  assertSafeSource(src);
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- src is emitted from the AST and re-checked above
-  return new Function('H', src)(F64_FUNCTIONS) as F;
-}
 
 /** A validated run: batch, layout, step size, record schedule. */
 interface Plan {

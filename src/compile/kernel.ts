@@ -192,7 +192,8 @@ function loads(needs: Needs, from: number, to: number, arr: string, base: string
 
 const slotLocal = (slot: number) => `a${slot}`;
 
-function buildJs<F>(body: string, needs: Needs): F {
+/** Compiles emitted twin source (re-checked by assertSafeSource) with the f64 helper functions bound. */
+export function buildJs<F>(body: string, needs: Needs): F {
   const src = `${jsPreamble(needs)}\n${body}`;
   assertSafeSource(src);
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- src is emitted from the AST and re-checked above
@@ -458,9 +459,10 @@ class CompiledKernel implements Kernel {
   }
 }
 
-const GPU_BACKENDS = new Set<Backend>(['cpu', 'webasm', 'async', 'gpu']);
+export const GPU_BACKENDS = new Set<Backend>(['cpu', 'webasm', 'async', 'gpu']);
 
-function checkOptions(backend: Backend, precision: Precision | undefined): Precision {
+/** Validates a backend/precision pair and returns the precision that applies. */
+export function checkOptions(backend: Backend, precision: Precision | undefined): Precision {
   if (!['auto', 'f64', 'cpu', 'webasm', 'async', 'gpu'].includes(backend)) {
     throw new CompileError(`unknown backend ${quote(backend)} (known: auto, f64, cpu, webasm, async, gpu)`, String(backend));
   }

@@ -245,8 +245,12 @@ export class FiniteNetwork {
   /** Σ_i w_i ∂f(x_i)/∂θ (all parameters, in the layout of `params`). */
   gradient(X: Inputs, weights?: ArrayLike<number>): Float64Array {
     const cache = this.forwardCache(X);
-    const deltas = this.backward(cache, weights);
-    const g = new Float64Array(this.params.length);
+    return this.paramGradient(cache, this.backward(cache, weights), new Float64Array(this.params.length));
+  }
+
+  /** Σ_i ∂(w·f)/∂θ from a forward cache and its backpropagated signals, into g (zeroed first). */
+  paramGradient(cache: ForwardCache, deltas: Float64Array[], g: Float64Array): Float64Array {
+    g.fill(0);
     this.layers.forEach((p, l) => {
       const A = cache.post[l], D = deltas[l];
       for (let i = 0; i < cache.n; i++) {

@@ -9,7 +9,6 @@
 // laid out as in NumPy: 8 bits layer, 1 bit sign, 52 bits abscissa.
 
 const TWO_POW_32 = 4294967296;
-const TWO_POW_M32 = 1 / TWO_POW_32;
 const TWO_POW_M53 = 1 / 9007199254740992;
 
 // ---------------------------------------------------------------- SeedSequence

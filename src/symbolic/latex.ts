@@ -88,7 +88,6 @@ const PREC = { add: 1, mul: 2, neg: 3, pow: 4, atom: 5 } as const;
 interface R { s: string; prec: number }
 
 const paren = (s: string) => `\\left(${s}\\right)`;
-const wrap = (r: R, minPrec: number) => (r.prec < minPrec ? paren(r.s) : r.s);
 
 const FN_NAME: Record<FnName, string> = {
   exp: '\\exp', log: '\\log', sqrt: '\\sqrt', abs: '', sin: '\\sin', cos: '\\cos', tanh: '\\tanh',

@@ -29,7 +29,7 @@
 
 import { type Inputs, type Matrix, KernelInputError, toMatrix } from '../../ntk/kernels.ts';
 import { type Architecture } from '../../ntk/architecture.ts';
-import { FiniteNetwork, type ForwardCache } from '../../ntk/finite.ts';
+import { FiniteNetwork } from '../../ntk/finite.ts';
 import { dopri5 } from '../../numeric/ode.ts';
 import { sigmoid } from '../../numeric/special.ts';
 import { type GanKernel, type KernelField, zeroCounts } from './kernel.ts';
@@ -251,23 +251,6 @@ export interface FiniteDiscriminator extends Discriminator {
   readonly onS: Float64Array;
 }
 
-/** Σ_i ∂(w·f)/∂θ from a forward cache and its backpropagated signals (FiniteNetwork.gradient without the repeated forward pass). */
-function accumulate(net: FiniteNetwork, cache: ForwardCache, deltas: Float64Array[], g: Float64Array): Float64Array {
-  g.fill(0);
-  net.layers.forEach((p, l) => {
-    const A = cache.post[l], D = deltas[l];
-    for (let i = 0; i < cache.n; i++) {
-      for (let o = 0; o < p.nOut; o++) {
-        const dv = D[i * p.nOut + o];
-        if (dv === 0) continue;
-        const c = p.alpha * dv, wo = p.w + o * p.nIn, ai = i * p.nIn;
-        for (let k = 0; k < p.nIn; k++) g[wo + k] += c * A[ai + k];
-        if (p.b >= 0) g[p.b + o] += p.beta * dv;
-      }
-    }
-  });
-  return g;
-}
 
 /** The antisymmetric finite-width discriminator trained by gradient descent (see the module comment). */
 export function finiteDiscriminator(train: TrainingSet, opts: FiniteDiscriminatorOptions): FiniteDiscriminator {
@@ -291,8 +274,8 @@ export function finiteDiscriminator(train: TrainingSet, opts: FiniteDiscriminato
     if (s === steps) break;
     lossGradientOnS(loss, f, train.nFake, train.nReal, r);
     for (let i = 0; i < S.rows; i++) { ra[i] = r[i] * inv; rb[i] = -r[i] * inv; }
-    accumulate(a, ca, a.backward(ca, ra), ga);
-    accumulate(b, cb, b.backward(cb, rb), gb);
+    a.paramGradient(ca, a.backward(ca, ra), ga);
+    b.paramGradient(cb, b.backward(cb, rb), gb);
     const pa = a.params, pb = b.params;
     for (let p = 0; p < pa.length; p++) { pa[p] -= lr * ga[p]; pb[p] -= lr * gb[p]; }
   }
