@@ -5,5 +5,7 @@ import { theorem as stein } from './stein.ts';
 import { theorem as price } from './price.ts';
 import { theorem as solvableGanConvergence } from './solvable-gan-convergence.ts';
 import { theorem as solvableGanPhases } from './solvable-gan-phases.ts';
+import { theorem as ntkWidthRate } from './ntk-width-rate.ts';
+import { theorem as ipmMmdFlow } from './ipm-mmd-flow.ts';
 
-export const theorems: Theorem[] = [isserlis, stein, price, solvableGanConvergence, solvableGanPhases];
+export const theorems: Theorem[] = [isserlis, stein, price, solvableGanConvergence, solvableGanPhases, ntkWidthRate, ipmMmdFlow];

@@ -15,3 +15,4 @@ export * from './finite.ts';
 export * from './predict.ts';
 export * from './recursion.ts';
 export * from './compiled.ts';
+export { empiricalNtkWidthRate, relativeFrobenius, gaussianRows, type WidthRate } from './width-rate.ts';

@@ -7,19 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { parseArchitecture } from '../../src/ntk/parse.ts';
 import { kernels } from '../../src/ntk/kernels.ts';
 import { finiteNetwork, empiricalNtk, monteCarloNngp, type FiniteNetwork } from '../../src/ntk/finite.ts';
-import { logLogFit } from '../../src/numeric/stats.ts';
+import { empiricalNtkWidthRate, gaussianRows } from '../../src/ntk/width-rate.ts';
 import { Rng } from '../../src/numeric/rng.ts';
 
-function rows(n: number, d: number, seed: number): number[][] {
-  const rng = new Rng(seed);
-  return Array.from({ length: n }, () => Array.from({ length: d }, () => rng.normal()));
-}
-
-const relFrobenius = (a: Float64Array, b: Float64Array) => {
-  let num = 0, den = 0;
-  for (let t = 0; t < a.length; t++) { num += (a[t] - b[t]) ** 2; den += b[t] ** 2; }
-  return Math.sqrt(num / den);
-};
+const rows = gaussianRows;
 
 describe('backpropagation', () => {
   const specs = [
@@ -106,15 +97,7 @@ describe('finite width → infinite width', () => {
   const SEEDS = 10;
 
   function rate(spec: (w: number) => string, label: string): { slope: number; errors: number[]; stderr: number } {
-    const X = rows(6, 4, 21);
-    const errors = WIDTHS.map((w) => {
-      const arch = parseArchitecture(spec(w));
-      const closed = kernels(arch, X).ntk!.data;
-      let sum = 0;
-      for (let s = 0; s < SEEDS; s++) sum += relFrobenius(empiricalNtk(finiteNetwork(arch, { d: 4, width: w, seed: 7000 + 31 * s + w }), X).data, closed);
-      return sum / SEEDS;
-    });
-    const fit = logLogFit(WIDTHS, errors);
+    const { errors, fit } = empiricalNtkWidthRate(spec, { widths: WIDTHS, seeds: SEEDS });
     console.log(`${label}: empirical-NTK relative error by width ${WIDTHS.map((w, i) => `${w}: ${errors[i].toFixed(4)}`).join(', ')}; `
       + `fitted slope ${fit.slope.toFixed(3)} ± ${fit.slopeStdErr.toFixed(3)} (theory −0.5)`);
     return { slope: fit.slope, errors, stderr: fit.slopeStdErr };
