@@ -1,22 +1,23 @@
 // Particle simulation of the microscopic McKean–Vlasov SDE of the solvable GAN
 // (papers.md A.5). A particle is one coordinate i of the rescaled vectors,
-// (û, v̂, ŵ) = √n (U_i·, V_i·, w_i) with û, v̂ ∈ R^d, ŵ ∈ R. For general d (the
-// coordinate-wise form of the A.4 limit; d = 1 is A.5 exactly):
-//   dû = 0
-//   column: dv̂_l = τ̃ λ̃_l r_l (ŵ − r_l v̂_l) dt
-//   oja:    dv̂_l = τ̃ λ̃_l r_l (ŵ − v̂ᵀr − e_l v̂_l) dt,   e = r − S r
-//   dŵ = { τ[ûᵀΛq − v̂ᵀΛ̃r − (qᵀΛq − rᵀΛ̃r) ŵ] − (τ²/2) Γ ŵ } dt + τ √Γ dB
-//   Γ = η_T (qᵀΛq + η_T) + η_G (rᵀΛ̃r + η_G)
-// where the coefficients are moments of the law itself, estimated from the M
-// particles at every step: q = mean(û ŵ), r = mean(v̂ ŵ), P = mean(û v̂ᵀ),
+// (û, v̂, ŵ) = √n (U_i·, V_i·, w_i) with û, v̂ ∈ R^d, ŵ ∈ R. Its drift and
+// diffusion are the SDE derived from the SGD update (derive.ts,
+// deriveCoordinateSde), compiled once; for d = 1 they are A.5:
+//   dû = 0,  dv̂ = τ̃ λ̃ r (ŵ − r v̂) dt,
+//   dŵ = { τ[λ q û − λ̃ r v̂ − (λq² − λ̃r²) ŵ] − (τ²/2) Γ ŵ } dt + τ √Γ dB.
+// The overlaps in the coefficients are moments of the law itself, estimated from
+// the M particles at every step: q = mean(û ŵ), r = mean(v̂ ŵ), P = mean(û v̂ᵀ),
 // S = mean(v̂ v̂ᵀ). Euler–Maruyama with step dt; each particle has its own
-// Brownian motion.
+// Brownian motion in every component with a non-zero diffusion.
 
 import { Rng } from '../../numeric/rng.ts';
 import { DivergenceError } from '../../numeric/errors.ts';
+import { compileRhs } from '../../compile/kernel.ts';
+import type { System } from '../../symbolic/system.ts';
 import { columnsWithOverlaps } from './simulate.ts';
+import { deriveCoordinateSde } from './derive.ts';
 import {
-  paramValues, stateNames, validateOverlaps, validateSpec, SpecError,
+  entryName, paramValues, stateNames, validateOverlaps, validateSpec, vectorEntryName, SpecError,
   type Overlaps, type SolvableGanSpec, type Trajectory,
 } from './spec.ts';
 
@@ -85,9 +86,14 @@ export function simulateParticles(spec: SolvableGanSpec, init: Overlaps, opts: P
     w[i] = scale * X[2 * d][i];
   }
 
-  const { tau, tau_g, eta_T, eta_G } = spec;
-  const lam = Float64Array.from(spec.lambda), lamg = Float64Array.from(spec.lambda_g);
-  const oja = spec.normalization === 'oja';
+  const sde = coordinateSde(d, spec.normalization);
+  const D = 2 * d + 1;
+  // the particles in the SDE's state layout: [û_1..û_d, v̂_1..v̂_d, ŵ] per particle
+  const Y = new Float64Array(M * D);
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < d; j++) { Y[i * D + j] = u[i * d + j]; Y[i * D + d + j] = v[i * d + j]; }
+    Y[i * D + 2 * d] = w[i];
+  }
   const names = stateNames(d);
   const result: ParticleResult = {
     t: [],
@@ -97,37 +103,51 @@ export function simulateParticles(spec: SolvableGanSpec, init: Overlaps, opts: P
   const paramText = Object.entries({ ...paramValues(spec), normalization: spec.normalization, M, seed: String(seed) })
     .map(([k, val]) => `${k}=${val}`).join(', ');
 
+  // SDE parameters: the model's, then the overlaps (filled from the particles at every step)
+  const theta = new Float64Array(sde.params.length);
+  const fixed = paramValues(spec);
+  sde.params.forEach((p, k) => { if (p in fixed) theta[k] = fixed[p]; });
+  const slot = (name: string) => sde.params.indexOf(name);
+  const qSlot = Array.from({ length: d }, (_, j) => slot(vectorEntryName('q', j, d)));
+  const rSlot = Array.from({ length: d }, (_, j) => slot(vectorEntryName('r', j, d)));
+  const PSlot = Array.from({ length: d * d }, (_, k) => slot(entryName('P', Math.floor(k / d), k % d, d)));
+  const SSlot = Array.from({ length: d * d }, (_, k) => {
+    const l = Math.floor(k / d), m = k % d;
+    return l === m ? -1 : slot(entryName('S', Math.min(l, m), Math.max(l, m), d));
+  });
+  const drift = compileRhs(sde, { params: theta });
+  const diffusion = compileRhs(sde, { params: theta, which: 'diffusion' });
+  const noisy = sde.diffusion!.map((g, i) => (g.kind === 'num' && g.p === 0 ? -1 : i)).filter((i) => i >= 0);
+
   const q = new Float64Array(d), r = new Float64Array(d), P = new Float64Array(d * d), S = new Float64Array(d * d);
-  const e = new Float64Array(d), Lq = new Float64Array(d), Lr = new Float64Array(d), g = new Float64Array(d);
   let z = 0;
   const invM = 1 / M;
 
-  /** Empirical moments of the particles (P and S only when `all`; the drift needs S for 'oja' only). */
-  const moments = (all: boolean) => {
+  /** Empirical moments of the particles, written into the SDE parameters too. */
+  const moments = () => {
     q.fill(0); r.fill(0); P.fill(0); S.fill(0);
     let zz = 0;
     for (let i = 0; i < M; i++) {
-      const wi = w[i], b = i * d;
+      const b = i * D, wi = Y[b + 2 * d];
       zz += wi * wi;
       for (let j = 0; j < d; j++) {
-        const uj = u[b + j], vj = v[b + j];
+        const uj = Y[b + j], vj = Y[b + d + j];
         q[j] += uj * wi;
         r[j] += vj * wi;
-        if (all) {
-          for (let l = 0; l < d; l++) {
-            P[j * d + l] += uj * v[b + l];
-            S[j * d + l] += vj * v[b + l];
-          }
+        for (let l = 0; l < d; l++) {
+          P[j * d + l] += uj * Y[b + d + l];
+          S[j * d + l] += vj * Y[b + d + l];
         }
       }
     }
     for (let j = 0; j < d; j++) {
-      q[j] *= invM;
-      r[j] *= invM;
-      for (let l = 0; l < d; l++) {
-        P[j * d + l] *= invM;
-        S[j * d + l] *= invM;
-      }
+      q[j] *= invM; r[j] *= invM;
+      theta[qSlot[j]] = q[j]; theta[rSlot[j]] = r[j];
+    }
+    for (let k = 0; k < d * d; k++) {
+      P[k] *= invM; S[k] *= invM;
+      theta[PSlot[k]] = P[k];
+      if (SSlot[k] >= 0) theta[SSlot[k]] = S[k];
     }
     z = zz * invM;
   };
@@ -160,10 +180,10 @@ export function simulateParticles(spec: SolvableGanSpec, init: Overlaps, opts: P
   const recordTimes = Array.from({ length: nRecords }, (_, k) => (k + 1) * recordEvery);
   if (T - (recordTimes[recordTimes.length - 1] ?? 0) > 1e-9 * Math.max(1, T)) recordTimes.push(T);
 
-  moments(true);
+  moments();
   record(0);
   opts.onProgress?.(0);
-  const xi = new Float64Array(M);
+  const F = new Float64Array(M * D), G = new Float64Array(M * D), xi = new Float64Array(M * noisy.length);
   let t = 0, step = 0;
   for (const tRecord of recordTimes) {
     const span = tRecord - t;
@@ -171,37 +191,15 @@ export function simulateParticles(spec: SolvableGanSpec, init: Overlaps, opts: P
     const h = span / steps, sqh = Math.sqrt(h);
     for (let s = 0; s < steps; s++) {
       step++;
-      // Coefficients from the current empirical law.
-      let qLq = 0, rLr = 0;
-      for (let j = 0; j < d; j++) {
-        Lq[j] = lam[j] * q[j];
-        Lr[j] = lamg[j] * r[j];
-        qLq += Lq[j] * q[j];
-        rLr += Lr[j] * r[j];
-        g[j] = tau_g * lamg[j] * r[j];
-        let Sr = 0;
-        for (let m = 0; m < d; m++) Sr += S[j * d + m] * r[m];
-        e[j] = r[j] - Sr;
-      }
-      const Gamma = eta_T * (qLq + eta_T) + eta_G * (rLr + eta_G);
-      if (!Number.isFinite(Gamma)) throw diverged('Gamma', Gamma, step, t + h);
-      const wCoef = 1 - h * (tau * (qLq - rLr) + 0.5 * tau * tau * Gamma);
-      const noise = tau * Math.sqrt(Gamma) * sqh;
+      drift(t, Y, F);
+      diffusion(t, Y, G);
       noiseRng.fillNormal(xi);
       for (let i = 0; i < M; i++) {
-        const b = i * d, wi = w[i];
-        let drift = 0, vr = 0;
-        for (let j = 0; j < d; j++) {
-          drift += u[b + j] * Lq[j] - v[b + j] * Lr[j];
-          vr += v[b + j] * r[j];
-        }
-        for (let l = 0; l < d; l++) {
-          const vl = v[b + l];
-          v[b + l] = oja ? vl + h * g[l] * (wi - vr - e[l] * vl) : vl + h * g[l] * (wi - r[l] * vl);
-        }
-        w[i] = wCoef * wi + h * tau * drift + noise * xi[i];
+        const b = i * D;
+        for (let c = 0; c < D; c++) Y[b + c] += h * F[b + c];
+        for (let k = 0; k < noisy.length; k++) Y[b + noisy[k]] += sqh * G[b + noisy[k]] * xi[i * noisy.length + k];
       }
-      moments(oja || s === steps - 1);
+      moments();
       if (!Number.isFinite(z)) throw diverged('z', z, step, t + h);
       t += h;
     }
@@ -213,5 +211,19 @@ export function simulateParticles(spec: SolvableGanSpec, init: Overlaps, opts: P
     }
     opts.onProgress?.(t);
   }
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < d; j++) { u[i * d + j] = Y[i * D + j]; v[i * d + j] = Y[i * D + d + j]; }
+    w[i] = Y[i * D + 2 * d];
+  }
   return result;
+}
+
+const sdeCache = new Map<string, System>();
+
+/** The derived per-coordinate SDE, derived once per (d, normalisation). */
+function coordinateSde(d: number, normalization: SolvableGanSpec['normalization']): System {
+  const key = `${d}:${normalization}`;
+  let sde = sdeCache.get(key);
+  if (!sde) { sde = deriveCoordinateSde(d, normalization); sdeCache.set(key, sde); }
+  return sde;
 }
