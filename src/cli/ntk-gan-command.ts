@@ -16,7 +16,7 @@ import { type ParticleFlowResult, FlowDivergenceError, runParticleFlow } from '.
 import { snapshotSvg } from '../models/ntk-gan/plots.ts';
 import { sinkhornDivergence } from '../models/ntk-gan/sinkhorn.ts';
 import { writeFileAtomic } from '../report/files.ts';
-import { UsageError } from './errors.ts';
+import { UsageError, parseInteger, parsePositive } from './errors.ts';
 import type { Io } from './main.ts';
 
 function usage(what: string, err: unknown): UsageError {
@@ -45,18 +45,6 @@ function architectureOf(spec: string, parameterization?: string, width?: string)
     throw usage('--arch', err);
   }
   return arch;
-}
-
-function parseInteger(text: string, what: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  const v = Number(text);
-  if (text.trim() === '' || !Number.isInteger(v) || v < min || v > max) throw new UsageError(`${what} must be an integer in ${min}..${max}, got "${text}"`);
-  return v;
-}
-
-function parsePositive(text: string, what: string): number {
-  const v = Number(text);
-  if (text.trim() === '' || !Number.isFinite(v) || v <= 0) throw new UsageError(`${what} must be a positive number, got "${text}"`);
-  return v;
 }
 
 /** Rows of numbers from a JSON file: [[...], [...]] (all rows the same length, finite numbers). */

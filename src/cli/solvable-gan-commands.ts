@@ -13,25 +13,13 @@ import {
 } from '../models/solvable-gan/spec.ts';
 import { writeFileAtomic } from '../report/files.ts';
 import { DivergenceError } from '../numeric/errors.ts';
-import { UsageError } from './errors.ts';
+import { UsageError, parseInteger, parsePositive } from './errors.ts';
 import type { Io } from './main.ts';
 
 const MODELS = ['solvable-gan'];
 
 function checkModel(model: string): void {
   if (!MODELS.includes(model)) throw new UsageError(`unknown model "${model}" (known: ${MODELS.join(', ')})`);
-}
-
-function parseInteger(text: string, what: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  const v = Number(text);
-  if (!Number.isInteger(v) || v < min || v > max) throw new UsageError(`${what} must be an integer in ${min}..${max}, got "${text}"`);
-  return v;
-}
-
-function parsePositive(text: string, what: string): number {
-  const v = Number(text);
-  if (!Number.isFinite(v) || v <= 0) throw new UsageError(`${what} must be a positive number, got "${text}"`);
-  return v;
 }
 
 /**
