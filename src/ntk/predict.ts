@@ -11,7 +11,7 @@
 // `steps` instead of t gives discrete gradient descent: 1 − e^{−ηλt/n} becomes
 // 1 − (1 − ηλ/n)^steps (exact for the linearised network).
 
-import { symmetricEigen } from '../numeric/linalg.ts';
+import { cholesky as choleskyFactor, NotPositiveSemidefiniteError, symmetricEigen } from '../numeric/linalg.ts';
 import type { Architecture } from './architecture.ts';
 import { type Inputs, type Matrix, KernelInputError, kernels, toMatrix } from './kernels.ts';
 
@@ -53,20 +53,14 @@ function checkSquare(m: Matrix, n: number, what: string): void {
 
 /** Lower Cholesky factor of a symmetric positive definite n×n matrix; a clear error otherwise. */
 function cholesky(A: Float64Array, n: number, what: string): Float64Array {
-  const L = new Float64Array(n * n);
-  for (let j = 0; j < n; j++) {
-    let s = A[j * n + j];
-    for (let k = 0; k < j; k++) s -= L[j * n + k] * L[j * n + k];
-    if (!(s > 0)) throw new RangeError(`${what} is not positive definite (pivot ${s} at ${j}); use a finite t or a regularised kernel`);
-    const l = Math.sqrt(s);
-    L[j * n + j] = l;
-    for (let i = j + 1; i < n; i++) {
-      let t = A[i * n + j];
-      for (let k = 0; k < j; k++) t -= L[i * n + k] * L[j * n + k];
-      L[i * n + j] = t / l;
+  try {
+    return choleskyFactor(A, n);
+  } catch (err) {
+    if (err instanceof NotPositiveSemidefiniteError) {
+      throw new RangeError(`${what} is not positive definite (pivot ${err.pivot} at ${err.index}); use a finite t or a regularised kernel`);
     }
+    throw err;
   }
-  return L;
 }
 
 /** Solves (L Lᵀ) X = B for B with `cols` columns (n×cols, row-major). */

@@ -432,3 +432,72 @@ function hessenbergQr(h: Float64Array, n: number, wr: Float64Array, wi: Float64A
     } while (l < nn - 1);
   }
 }
+
+// ---------- Cholesky ----------
+
+/**
+ * A matrix that should be positive (semi)definite is not: `index` is the row whose
+ * pivot failed (`pivot` its value), or, with `zeroColumn`, the row that needs a
+ * component along a direction the earlier rows do not span.
+ */
+export class NotPositiveSemidefiniteError extends RangeError {
+  constructor(message: string, readonly index: number, readonly pivot: number, readonly zeroColumn?: number) {
+    super(message);
+    this.name = 'NotPositiveSemidefiniteError';
+  }
+}
+
+/**
+ * Lower-triangular L with L Lᵀ = cov, for a positive semidefinite cov (a pivot
+ * below `tol`·max diagonal is treated as zero and its column left zero).
+ * Throws when cov is not positive semidefinite.
+ */
+export function choleskyPsd(cov: readonly (readonly number[])[], tol = 1e-12): number[][] {
+  const d = cov.length;
+  const L = Array.from({ length: d }, () => new Array<number>(d).fill(0));
+  let scale = 0;
+  for (let i = 0; i < d; i++) scale = Math.max(scale, Math.abs(cov[i][i]));
+  const eps = tol * (scale || 1);
+  for (let j = 0; j < d; j++) {
+    let s = cov[j][j];
+    for (let k = 0; k < j; k++) s -= L[j][k] * L[j][k];
+    if (s < -eps) throw new NotPositiveSemidefiniteError(`covariance is not positive semidefinite (pivot ${s} at ${j})`, j, s);
+    if (s <= eps) {
+      // Degenerate direction: the rest of the column must vanish too.
+      for (let i = j + 1; i < d; i++) {
+        let t = cov[i][j];
+        for (let k = 0; k < j; k++) t -= L[i][k] * L[j][k];
+        if (Math.abs(t) > Math.sqrt(eps * Math.max(eps, Math.abs(cov[i][i])))) {
+          throw new NotPositiveSemidefiniteError(`covariance is not positive semidefinite (zero pivot at ${j} with off-diagonal ${t})`, i, 0, j);
+        }
+      }
+      continue;
+    }
+    const ljj = Math.sqrt(s);
+    L[j][j] = ljj;
+    for (let i = j + 1; i < d; i++) {
+      let t = cov[i][j];
+      for (let k = 0; k < j; k++) t -= L[i][k] * L[j][k];
+      L[i][j] = t / ljj;
+    }
+  }
+  return L;
+}
+
+/** Lower-triangular L (row-major n×n) with L Lᵀ = A for a positive definite A; throws at the first pivot ≤ 0. */
+export function cholesky(a: ArrayLike<number>, n: number): Float64Array {
+  const L = new Float64Array(n * n);
+  for (let j = 0; j < n; j++) {
+    let s = a[j * n + j];
+    for (let k = 0; k < j; k++) s -= L[j * n + k] * L[j * n + k];
+    if (!(s > 0)) throw new NotPositiveSemidefiniteError(`matrix is not positive definite (pivot ${s} at ${j})`, j, s);
+    const l = Math.sqrt(s);
+    L[j * n + j] = l;
+    for (let i = j + 1; i < n; i++) {
+      let t = a[i * n + j];
+      for (let k = 0; k < j; k++) t -= L[i * n + k] * L[j * n + k];
+      L[i * n + j] = t / l;
+    }
+  }
+  return L;
+}

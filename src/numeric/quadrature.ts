@@ -12,6 +12,10 @@
 // d-dimensional vectors) are handled by a tensor product of the 1-D rule after a
 // Cholesky factorisation of the covariance.
 
+import { choleskyPsd } from './linalg.ts';
+
+export { choleskyPsd };
+
 /** Nodes (ascending) and weights of the n-point rule for E over N(0, 1). */
 export interface GaussHermiteRule {
   readonly n: number;
@@ -151,42 +155,6 @@ export function expectation1d(f: (x: number) => number, mean = 0, variance = 1, 
   return s;
 }
 
-/**
- * Lower-triangular L with L Lᵀ = cov, for a positive semidefinite cov (a pivot
- * below `tol`·max diagonal is treated as zero and its column left zero).
- * Throws when cov is not positive semidefinite.
- */
-export function choleskyPsd(cov: readonly (readonly number[])[], tol = 1e-12): number[][] {
-  const d = cov.length;
-  const L = Array.from({ length: d }, () => new Array<number>(d).fill(0));
-  let scale = 0;
-  for (let i = 0; i < d; i++) scale = Math.max(scale, Math.abs(cov[i][i]));
-  const eps = tol * (scale || 1);
-  for (let j = 0; j < d; j++) {
-    let s = cov[j][j];
-    for (let k = 0; k < j; k++) s -= L[j][k] * L[j][k];
-    if (s < -eps) throw new RangeError(`covariance is not positive semidefinite (pivot ${s} at ${j})`);
-    if (s <= eps) {
-      // Degenerate direction: the rest of the column must vanish too.
-      for (let i = j + 1; i < d; i++) {
-        let t = cov[i][j];
-        for (let k = 0; k < j; k++) t -= L[i][k] * L[j][k];
-        if (Math.abs(t) > Math.sqrt(eps * Math.max(eps, Math.abs(cov[i][i])))) {
-          throw new RangeError(`covariance is not positive semidefinite (zero pivot at ${j} with off-diagonal ${t})`);
-        }
-      }
-      continue;
-    }
-    const ljj = Math.sqrt(s);
-    L[j][j] = ljj;
-    for (let i = j + 1; i < d; i++) {
-      let t = cov[i][j];
-      for (let k = 0; k < j; k++) t -= L[i][k] * L[j][k];
-      L[i][j] = t / ljj;
-    }
-  }
-  return L;
-}
 
 /**
  * E[f(u, v)] for (u, v) ~ N(mean, [[q1, c], [c, q2]]) by the n×n tensor rule in

@@ -238,3 +238,36 @@ describe('matrix exponential of a symmetric matrix', () => {
     );
   });
 });
+
+describe('cholesky', () => {
+  it('L Lᵀ reconstructs a random positive definite matrix, and an indefinite one is refused with its pivot row', async () => {
+    const { cholesky, NotPositiveSemidefiniteError } = await import('../../src/numeric/linalg.ts');
+    const { Rng } = await import('../../src/numeric/rng.ts');
+    const rng = new Rng(12);
+    for (const n of [1, 3, 7, 20]) {
+      const B = new Float64Array(n * n);
+      rng.fillNormal(B);
+      const A = new Float64Array(n * n);
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+        let s = i === j ? 0.5 : 0;
+        for (let k = 0; k < n; k++) s += B[i * n + k] * B[j * n + k];
+        A[i * n + j] = s;
+      }
+      const L = cholesky(A, n);
+      let worst = 0, scale = 0;
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let k = 0; k < n; k++) s += L[i * n + k] * L[j * n + k];
+        worst = Math.max(worst, Math.abs(s - A[i * n + j]));
+        scale = Math.max(scale, Math.abs(A[i * n + j]));
+        if (j > i) expect(L[i * n + j]).toBe(0);
+      }
+      // backward stable: |L Lᵀ − A| ≲ n·ε·max|A|
+      expect(worst, `n = ${n}`).toBeLessThanOrEqual(4 * n * Number.EPSILON * scale);
+    }
+    let caught: unknown;
+    try { cholesky(Float64Array.of(1, 2, 2, 1), 2); } catch (e) { caught = e; }
+    expect(caught).toBeInstanceOf(NotPositiveSemidefiniteError);
+    expect((caught as InstanceType<typeof NotPositiveSemidefiniteError>).index).toBe(1);
+  });
+});

@@ -46,32 +46,9 @@ export function mmd2(kernel: MatrixKernel, X: Inputs, Y: Inputs, estimator: Esti
   return p.xx + p.yy - 2 * p.xy;
 }
 
-/** k(x, y) = exp(−|x − y|²/(2σ²)). */
-export function gaussianKernel(sigma = 1): MatrixKernel & { readonly label: string } {
-  if (!(sigma > 0) || !Number.isFinite(sigma)) throw new KernelInputError(`sigma must be a positive number, got ${sigma}`);
-  const c = -1 / (2 * sigma * sigma);
-  return {
-    label: `gaussian(sigma=${sigma})`,
-    matrix(X, Y) {
-      const A = toMatrix(X, 'x1');
-      const B = Y === undefined || Y === null ? A : toMatrix(Y, 'x2');
-      if (A.cols !== B.cols) throw new KernelInputError(`x1 has d = ${A.cols} but x2 has d = ${B.cols}`);
-      const d = A.cols, out = new Float64Array(A.rows * B.rows);
-      for (let i = 0; i < A.rows; i++) {
-        for (let j = 0; j < B.rows; j++) {
-          let s = 0;
-          for (let k = 0; k < d; k++) { const e = A.data[i * d + k] - B.data[j * d + k]; s += e * e; }
-          out[i * B.rows + j] = Math.exp(c * s);
-        }
-      }
-      return { data: out, rows: A.rows, cols: B.rows };
-    },
-  };
-}
-
-/** The distance kernel −|x − y| (energy distance = MMD² of it). */
-export const distanceKernel: MatrixKernel = {
-  matrix(X, Y) {
+/** A kernel of the squared distance, k(x, y) = g(|x − y|²), as a matrix function. */
+function distanceKernelMatrix(g: (sqdist: number) => number): MatrixKernel['matrix'] {
+  return (X, Y) => {
     const A = toMatrix(X, 'x1');
     const B = Y === undefined || Y === null ? A : toMatrix(Y, 'x2');
     if (A.cols !== B.cols) throw new KernelInputError(`x1 has d = ${A.cols} but x2 has d = ${B.cols}`);
@@ -80,12 +57,22 @@ export const distanceKernel: MatrixKernel = {
       for (let j = 0; j < B.rows; j++) {
         let s = 0;
         for (let k = 0; k < d; k++) { const e = A.data[i * d + k] - B.data[j * d + k]; s += e * e; }
-        out[i * B.rows + j] = -Math.sqrt(s);
+        out[i * B.rows + j] = g(s);
       }
     }
     return { data: out, rows: A.rows, cols: B.rows };
-  },
-};
+  };
+}
+
+/** k(x, y) = exp(−|x − y|²/(2σ²)). */
+export function gaussianKernel(sigma = 1): MatrixKernel & { readonly label: string } {
+  if (!(sigma > 0) || !Number.isFinite(sigma)) throw new KernelInputError(`sigma must be a positive number, got ${sigma}`);
+  const c = -1 / (2 * sigma * sigma);
+  return { label: `gaussian(sigma=${sigma})`, matrix: distanceKernelMatrix((s) => Math.exp(c * s)) };
+}
+
+/** The distance kernel −|x − y| (energy distance = MMD² of it). */
+export const distanceKernel: MatrixKernel = { matrix: distanceKernelMatrix((s) => -Math.sqrt(s)) };
 
 /** Energy distance 2E|X−Y| − E|X−X'| − E|Y−Y'| (V- or U-statistic). */
 export function energyDistance(X: Inputs, Y: Inputs, estimator: Estimator = 'biased'): number {

@@ -3,6 +3,8 @@
 // toolkit uses for them (so the symbolic derivation, the reference ODE, the SGD
 // simulator and the particle SDE all agree on one state-vector order).
 
+import { choleskyPsd, NotPositiveSemidefiniteError } from '../../numeric/linalg.ts';
+
 /** How the generator step is normalised; see simulate.ts for the exact update of each. */
 export type Normalization = 'column' | 'oja';
 
@@ -241,7 +243,7 @@ function gramEntryName(a: number, b: number, d: number): string {
   return 'wᵀw';
 }
 
-/** Relative tolerance for a zero pivot in the Gram-matrix Cholesky factorisation. */
+/** Tolerance for a zero pivot in the Gram-matrix Cholesky factorisation (relative to the unit diagonal). */
 const PSD_TOL = 1e-12;
 
 /**
@@ -250,28 +252,14 @@ const PSD_TOL = 1e-12;
  * SpecError naming the overlap whose value makes G indefinite.
  */
 export function gramCholesky(G: number[][], d: number): number[][] {
-  const m = G.length;
-  const L = Array.from({ length: m }, () => new Array<number>(m).fill(0));
-  for (let j = 0; j < m; j++) {
-    let pivot = G[j][j];
-    for (let k = 0; k < j; k++) pivot -= L[j][k] * L[j][k];
-    if (pivot < -PSD_TOL) {
-      throw impossible(G, d, j, pivot);
+  try {
+    return choleskyPsd(G, PSD_TOL);
+  } catch (err) {
+    if (err instanceof NotPositiveSemidefiniteError) {
+      throw err.zeroColumn === undefined ? impossible(G, d, err.index, err.pivot) : impossible(G, d, err.index, NaN, err.zeroColumn);
     }
-    const ljj = pivot > PSD_TOL ? Math.sqrt(pivot) : 0;
-    L[j][j] = ljj;
-    for (let i = j + 1; i < m; i++) {
-      let s = G[i][j];
-      for (let k = 0; k < j; k++) s -= L[i][k] * L[j][k];
-      if (ljj === 0) {
-        if (Math.abs(s) > 1e-9) throw impossible(G, d, i, NaN, j);
-        L[i][j] = 0;
-      } else {
-        L[i][j] = s / ljj;
-      }
-    }
+    throw err;
   }
-  return L;
 }
 
 function impossible(G: number[][], d: number, row: number, pivot: number, zeroCol?: number): SpecError {
