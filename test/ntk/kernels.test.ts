@@ -1,5 +1,5 @@
-// Closed-form NNGP/NTK against neural-tangents 0.6.6 (../shared/refs/ntk/kernels.json,
-// every case), the F.3 test vectors of papers.md, Gram matrices, numerical safety
+// Closed-form NNGP/NTK against neural-tangents 0.6.6 (test/fixtures/ntk/kernels.json,
+// every case), the F.3 test vectors of docs/ntk-kernels.md, Gram matrices, numerical safety
 // and input validation.
 //
 // Error measure: |ours − nt| / max(|nt|, 1e-5·scale_ij), scale_ij = √(K(x_i,x_i) K(x_j,x_j))
@@ -17,11 +17,11 @@
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { cholesky } from '../../src/numeric/linalg.ts';
-import { parseArchitecture } from '../../src/ntk/parse.ts';
-import { kernels, kernelsAsync, KernelInputError, type Matrix } from '../../src/ntk/kernels.ts';
-import { dense, serial, stack } from '../../src/ntk/architecture.ts';
-import { relu, erfAct, gelu, polynomial, sign } from '../../src/ntk/activations.ts';
+import { cholesky } from '../../src/numeric/index.ts';
+import { parseArchitecture } from '../../src/ntk/index.ts';
+import { kernels, kernelsAsync, KernelInputError, type Matrix } from '../../src/ntk/index.ts';
+import { dense, serial, stack } from '../../src/ntk/index.ts';
+import { relu, erfAct, gelu, polynomial, sign } from '../../src/ntk/index.ts';
 
 interface Case {
   id: number; group: string; d: number;
@@ -30,7 +30,7 @@ interface Case {
   nngp_11?: number[][]; ntk_11?: number[][];
 }
 
-const fixtures = JSON.parse(readFileSync('../shared/refs/ntk/kernels.json', 'utf8')) as { cases: Case[] };
+const fixtures = JSON.parse(readFileSync(new URL('../fixtures/ntk/kernels.json', import.meta.url), 'utf8')) as { cases: Case[] };
 
 /** The spec string of a fixture case (stax names are accepted as written). */
 function specOf(c: Case): string {
@@ -148,7 +148,7 @@ describe('closed-form kernels against neural-tangents fixtures', () => {
   });
 });
 
-describe('F.3 test vectors (papers.md), x = (1, 0), d = 2, 6 significant digits', () => {
+describe('F.3 test vectors (docs/ntk-kernels.md), x = (1, 0), d = 2, 6 significant digits', () => {
   const vectors = [
     { act: 'relu', W: 1, b: 1, L: 3, x2: [0.6, 0.8], nngp: 1.917693, ntk: 3.234406 },
     { act: 'relu', W: 1, b: 1, L: 3, x2: [-1, 2], nngp: 1.921670, ntk: 2.921453 },

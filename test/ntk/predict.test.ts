@@ -1,18 +1,18 @@
 // Infinite-width gradient-descent MSE predictions against neural-tangents
-// (../shared/refs/ntk/predict.json: ReLU depth 2, t = 1, 10, 100, ∞, mean and
+// (test/fixtures/ntk/predict.json: ReLU depth 2, t = 1, 10, 100, ∞, mean and
 // covariance for get = nngp and ntk), and against the mean of finite networks
 // trained by gradient descent.
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { predictFromKernels, gradientDescentMseEnsemble } from '../../src/ntk/predict.ts';
-import { parseArchitecture } from '../../src/ntk/parse.ts';
-import { kernels, type Matrix } from '../../src/ntk/kernels.ts';
-import { finiteNetwork, trainMse } from '../../src/ntk/finite.ts';
-import { symmetricEigen } from '../../src/numeric/linalg.ts';
-import { Rng } from '../../src/numeric/rng.ts';
+import { predictFromKernels, gradientDescentMseEnsemble } from '../../src/ntk/index.ts';
+import { parseArchitecture } from '../../src/ntk/index.ts';
+import { kernels, type Matrix } from '../../src/ntk/index.ts';
+import { finiteNetwork, trainMse } from '../../src/ntk/index.ts';
+import { symmetricEigen } from '../../src/numeric/index.ts';
+import { Rng } from '../../src/numeric/index.ts';
 
-const P = JSON.parse(readFileSync('../shared/refs/ntk/predict.json', 'utf8'));
+const P = JSON.parse(readFileSync(new URL('../fixtures/ntk/predict.json', import.meta.url), 'utf8'));
 const M = (a: number[][]): Matrix => ({ data: Float64Array.from(a.flat()), rows: a.length, cols: a[0].length });
 const yTrain: number[] = P.y_train.map((r: number[]) => r[0]);
 const T_KEYS = ['1.0', '10.0', '100.0', 'inf'];
