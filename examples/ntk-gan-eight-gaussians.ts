@@ -1,4 +1,4 @@
-// GAN(TK)²'s eight-Gaussians evolution (papers.md B.6, Fig. 2): 500 particles
+// GAN(TK)²'s eight-Gaussians evolution (docs/ntk-gan.md B.6, Fig. 2): 500 particles
 // from N(0, I) against 500 targets from 8 Gaussians on the circle of radius 5,
 // infinite-width discriminator re-trained for t = 1 at every generator step,
 // η_G = 1000 (per-particle step η_G/N = 2), for three kernels: the ReLU NTK with
@@ -6,13 +6,13 @@
 // Rows: kernels; columns: generator steps. Writes out/ntk-gan-eight-gaussians.svg
 // and prints the energy distance and the Gaussian-kernel MMD² at the end.
 //   npx tsx examples/ntk-gan-eight-gaussians.ts [--loss ipm] [--steps 200] [--particles 500] [--seed 1]
-import { dataset } from '../src/models/ntk-gan/data.ts';
-import { parseGanKernel } from '../src/models/ntk-gan/kernel.ts';
-import { runParticleFlow } from '../src/models/ntk-gan/flow.ts';
-import type { LossName } from '../src/models/ntk-gan/losses.ts';
-import { snapshotPanels } from '../src/models/ntk-gan/plots.ts';
-import { type Panel, PALETTE, plotPanels } from '../src/report/svg.ts';
-import { writeFileAtomic } from '../src/report/files.ts';
+import { dataset } from '../src/models/ntk-gan/index.ts';
+import { parseGanKernel } from '../src/models/ntk-gan/index.ts';
+import { runParticleFlow } from '../src/models/ntk-gan/index.ts';
+import type { LossName } from '../src/models/ntk-gan/index.ts';
+import { snapshotPanels } from '../src/models/ntk-gan/index.ts';
+import { type Panel, PALETTE, plotPanels } from '../src/core/index.ts';
+import { writeFileAtomic } from '../src/report/index.ts';
 import { argValue } from './args.ts';
 
 const loss = argValue('--loss', 'ipm') as LossName;

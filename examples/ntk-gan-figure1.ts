@@ -8,13 +8,13 @@
 // the exact counterpart of the same 20 discrete steps).
 // Writes out/ntk-gan-figure1.svg.
 //   npx tsx examples/ntk-gan-figure1.ts [--seeds 8] [--t 1] [--lr 0.05]
-import { gantk2Modes1d } from '../src/models/ntk-gan/data.ts';
-import { PRESET_KERNELS, parseGanKernel } from '../src/models/ntk-gan/kernel.ts';
-import { finiteDiscriminator, infiniteDiscriminator, trainingSet } from '../src/models/ntk-gan/discriminator.ts';
-import { LOSSES } from '../src/models/ntk-gan/losses.ts';
-import { parseArchitecture } from '../src/ntk/parse.ts';
-import { type Panel, PALETTE, plotPanels } from '../src/report/svg.ts';
-import { writeFileAtomic } from '../src/report/files.ts';
+import { gantk2Modes1d } from '../src/models/ntk-gan/index.ts';
+import { PRESET_KERNELS, parseGanKernel } from '../src/models/ntk-gan/index.ts';
+import { finiteDiscriminator, infiniteDiscriminator, trainingSet } from '../src/models/ntk-gan/index.ts';
+import { LOSSES } from '../src/models/ntk-gan/index.ts';
+import { parseArchitecture } from '../src/ntk/index.ts';
+import { type Panel, PALETTE, plotPanels } from '../src/core/index.ts';
+import { writeFileAtomic } from '../src/report/index.ts';
 import { argValue } from './args.ts';
 
 const seeds = Number(argValue('--seeds', '8'));

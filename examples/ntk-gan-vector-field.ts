@@ -7,15 +7,15 @@
 // Bottom row: the component v₂ across the line through the target, on the
 // vertical lines x₁ = 2 (beyond the target, x = λy with λ = 2) and x₁ = −1
 // (λ = −1): without bias the kernel has a cusp along the whole line x = λy
-// (papers.md B.5), so v₂ jumps there; with bias it is smooth (the only cusp is
+// (docs/ntk-gan.md B.5), so v₂ jumps there; with bias it is smooth (the only cusp is
 // x = y itself).
 // Writes out/ntk-gan-vector-field.svg.
 //   npx tsx examples/ntk-gan-vector-field.ts
-import { parseGanKernel } from '../src/models/ntk-gan/kernel.ts';
-import { infiniteDiscriminator, trainingSet } from '../src/models/ntk-gan/discriminator.ts';
-import { particleVelocities } from '../src/models/ntk-gan/flow.ts';
-import { type Panel, PALETTE, plotPanels } from '../src/report/svg.ts';
-import { writeFileAtomic } from '../src/report/files.ts';
+import { parseGanKernel } from '../src/models/ntk-gan/index.ts';
+import { infiniteDiscriminator, trainingSet } from '../src/models/ntk-gan/index.ts';
+import { particleVelocities } from '../src/models/ntk-gan/index.ts';
+import { type Panel, PALETTE, plotPanels } from '../src/core/index.ts';
+import { writeFileAtomic } from '../src/report/index.ts';
 
 const target = [1, 0];
 const kernels: Array<[string, string]> = [['relu', 'ReLU NTK, σ_b = 1'], ['relu_nobias', 'ReLU NTK, σ_b = 0'], ['rbf', 'RBF exp(−|x−y|²/4)']];

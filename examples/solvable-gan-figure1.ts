@@ -2,12 +2,12 @@
 // oscillation, collapse of the weaker feature). Curves: the derived ODE; dots:
 // finite-n online SGD. Writes out/solvable-gan-figure1.svg.
 //   npx tsx examples/solvable-gan-figure1.ts [--n 1000] [--T 300] [--seed 1]
-import { odeTrajectory } from '../src/models/solvable-gan/checks.ts';
-import { simulateSgd } from '../src/models/solvable-gan/simulate.ts';
-import { classifyPhase } from '../src/models/solvable-gan/phase.ts';
-import { defaultInit, defaultSpec } from '../src/models/solvable-gan/spec.ts';
-import { type Panel, PALETTE, plotPanels } from '../src/report/svg.ts';
-import { writeFileAtomic } from '../src/report/files.ts';
+import { odeTrajectory } from '../src/models/solvable-gan/index.ts';
+import { simulateSgd } from '../src/models/solvable-gan/index.ts';
+import { classifyPhase } from '../src/models/solvable-gan/index.ts';
+import { defaultInit, defaultSpec } from '../src/models/solvable-gan/index.ts';
+import { type Panel, PALETTE, plotPanels } from '../src/core/index.ts';
+import { writeFileAtomic } from '../src/report/index.ts';
 import { argValue } from './args.ts';
 
 const n = Number(argValue('--n', '1000'));

@@ -4,20 +4,20 @@
 // SDE is an Ornstein–Uhlenbeck process dŵ = −a ŵ dt + g dB, with law N(0, g²/(2a)).
 // Writes out/solvable-gan-histogram.svg.
 //   npx tsx examples/solvable-gan-histogram.ts [--n 4000] [--T 150] [--eta 2]
-import { deriveCoordinateSde, squareOfDiffusion } from '../src/models/solvable-gan/derive.ts';
-import { simulateSgd } from '../src/models/solvable-gan/simulate.ts';
-import { simulateParticles } from '../src/models/solvable-gan/particles.ts';
-import { defaultInit, defaultSpec, paramValues } from '../src/models/solvable-gan/spec.ts';
-import { substitute } from '../src/symbolic/substitute.ts';
-import { diff } from '../src/symbolic/diff.ts';
-import { simplify } from '../src/symbolic/simplify.ts';
-import { evaluate } from '../src/symbolic/evaluate.ts';
-import { print } from '../src/symbolic/print.ts';
-import { div, mul, rat } from '../src/symbolic/expr.ts';
-import { ksTest } from '../src/numeric/stats.ts';
-import { normalCdf } from '../src/numeric/special.ts';
-import { PALETTE, histogram, plotPanels } from '../src/report/svg.ts';
-import { writeFileAtomic } from '../src/report/files.ts';
+import { deriveCoordinateSde, squareOfDiffusion } from '../src/models/solvable-gan/index.ts';
+import { simulateSgd } from '../src/models/solvable-gan/index.ts';
+import { simulateParticles } from '../src/models/solvable-gan/index.ts';
+import { defaultInit, defaultSpec, paramValues } from '../src/models/solvable-gan/index.ts';
+import { substitute } from '../src/symbolic/index.ts';
+import { diff } from '../src/symbolic/index.ts';
+import { simplify } from '../src/symbolic/index.ts';
+import { evaluate } from '../src/symbolic/index.ts';
+import { print } from '../src/symbolic/index.ts';
+import { div, mul, rat } from '../src/symbolic/index.ts';
+import { ksTest } from '../src/numeric/index.ts';
+import { normalCdf } from '../src/numeric/index.ts';
+import { PALETTE, histogram, plotPanels } from '../src/core/index.ts';
+import { writeFileAtomic } from '../src/report/index.ts';
 import { argValue } from './args.ts';
 
 const n = Number(argValue('--n', '4000'));

@@ -5,10 +5,10 @@
 // (At T = 200 slowly damped spirals near the boundaries are still oscillating.)
 // Writes out/solvable-gan-phase-diagram.svg.
 //   npx tsx examples/solvable-gan-phase-diagram.ts [--grid 100] [--T 1000]
-import { PHASES, disagreements, phaseDiagram } from '../src/models/solvable-gan/phase-diagram.ts';
-import { defaultSpec } from '../src/models/solvable-gan/spec.ts';
-import { plotHeatMap } from '../src/report/svg.ts';
-import { writeFileAtomic } from '../src/report/files.ts';
+import { PHASES, disagreements, phaseDiagram } from '../src/models/solvable-gan/index.ts';
+import { defaultSpec } from '../src/models/solvable-gan/index.ts';
+import { plotHeatMap } from '../src/core/index.ts';
+import { writeFileAtomic } from '../src/report/index.ts';
 import { argValue } from './args.ts';
 
 const grid = Number(argValue('--grid', '100'));

@@ -1,11 +1,12 @@
-// The registry of theorem checks run by `npm run proofs` and `gandyn verify`.
-import type { Theorem } from '../src/report/theorem.ts';
+// Every theorem check run by `npm run proofs` and `gandyn verify`: the general ones
+// in this folder (facts of the Gaussian engine) and those each registered theory carries.
+import type { Theorem } from '../src/core/index.ts';
+import { theoremsOf } from '../src/models/index.ts';
 import { theorem as isserlis } from './isserlis.ts';
 import { theorem as stein } from './stein.ts';
 import { theorem as price } from './price.ts';
-import { theorem as solvableGanConvergence } from './solvable-gan-convergence.ts';
-import { theorem as solvableGanPhases } from './solvable-gan-phases.ts';
-import { theorem as ntkWidthRate } from './ntk-width-rate.ts';
-import { theorem as ipmMmdFlow } from './ipm-mmd-flow.ts';
 
-export const theorems: Theorem[] = [isserlis, stein, price, solvableGanConvergence, solvableGanPhases, ntkWidthRate, ipmMmdFlow];
+/** Theorems about the toolkit's own machinery, not about one theory. */
+export const generalTheorems: Theorem[] = [isserlis, stein, price];
+
+export const theorems: Theorem[] = [...generalTheorems, ...theoremsOf()];

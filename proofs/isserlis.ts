@@ -3,14 +3,14 @@
 // against (a) the sum over pairings written out directly and (b) Monte Carlo with
 // its standard error.
 
-import type { Theorem, Verdict, Figure, CheckOptions } from '../src/report/theorem.ts';
-import { gaussianExpectation } from '../src/symbolic/gaussian.ts';
-import { type Expr, sym, mul, add, rat } from '../src/symbolic/expr.ts';
-import { evaluate } from '../src/symbolic/evaluate.ts';
-import { print } from '../src/symbolic/print.ts';
-import { polyFromExpr, polyEqual } from '../src/symbolic/poly.ts';
-import { choleskyPsd } from '../src/numeric/quadrature.ts';
-import { Rng } from '../src/numeric/rng.ts';
+import type { Theorem, Verdict, Figure, CheckOptions } from '../src/core/index.ts';
+import { gaussianExpectation } from '../src/symbolic/index.ts';
+import { type Expr, sym, mul, add, rat } from '../src/symbolic/index.ts';
+import { evaluate } from '../src/symbolic/index.ts';
+import { print } from '../src/symbolic/index.ts';
+import { polyFromExpr, polyEqual } from '../src/symbolic/index.ts';
+import { choleskyPsd } from '../src/numeric/index.ts';
+import { Rng } from '../src/numeric/index.ts';
 
 /** Monte Carlo |z| above this fails (4 standard errors: ~6e-5 two-sided per case). */
 const Z_TOLERANCE = 4;

@@ -7,15 +7,15 @@
 //      by quadrature (polar rule split along u = 0 and v = 0, f64-accurate for these
 //      integrands), against the closed form of E[φ′ψ′].
 
-import type { Theorem, Verdict, Figure, CheckOptions } from '../src/report/theorem.ts';
-import { type Expr, sym, mul, add, neg } from '../src/symbolic/expr.ts';
-import { parse } from '../src/symbolic/parse.ts';
-import { evaluate } from '../src/symbolic/evaluate.ts';
-import { diff } from '../src/symbolic/diff.ts';
-import { simplify } from '../src/symbolic/simplify.ts';
-import { gaussianExpectation } from '../src/symbolic/gaussian.ts';
-import { expectation2dPolar } from '../src/numeric/quadrature.ts';
-import { Rng } from '../src/numeric/rng.ts';
+import type { Theorem, Verdict, Figure, CheckOptions } from '../src/core/index.ts';
+import { type Expr, sym, mul, add, neg } from '../src/symbolic/index.ts';
+import { parse } from '../src/symbolic/index.ts';
+import { evaluate } from '../src/symbolic/index.ts';
+import { diff } from '../src/symbolic/index.ts';
+import { simplify } from '../src/symbolic/index.ts';
+import { gaussianExpectation } from '../src/symbolic/index.ts';
+import { expectation2dPolar } from '../src/numeric/index.ts';
+import { Rng } from '../src/numeric/index.ts';
 
 /** φ(u)ψ(v) pairs whose classical derivatives are the weak ones (no step: its derivative is δ). */
 const PAIRS: Array<[string, string]> = [
@@ -44,7 +44,7 @@ function compile(text: string, variable: 'u' | 'v'): (x: number) => number {
 export const theorem: Theorem = {
   id: 'price',
   title: "Price's theorem for Gaussian pairs",
-  source: 'R. Price, IRE Trans. Inf. Theory 4 (1958); as used for dual activations in Daniely et al. (2016), papers.md F.2',
+  source: 'R. Price, IRE Trans. Inf. Theory 4 (1958); as used for dual activations in Daniely et al. (2016), docs/ntk-kernels.md F.2',
   statement: String.raw`(u, v) \sim \mathcal{N}\!\left(0, \begin{pmatrix} q_1 & c \\ c & q_2 \end{pmatrix}\right):\quad
 \frac{\partial}{\partial c}\, \mathbb{E}[\varphi(u)\,\psi(v)] = \mathbb{E}[\varphi'(u)\,\psi'(v)],
 \quad\text{e.g.}\ \frac{\partial}{\partial c}\,\frac{\sqrt{q_1 q_2 - c^2} + (\pi - \theta)\,c}{2\pi} = \frac{\pi - \theta}{2\pi},\ \theta = \arccos\frac{c}{\sqrt{q_1 q_2}}.`,

@@ -5,17 +5,17 @@
 // error. The multivariate form E[x_i f(x)] = Σ_j Σ_ij E[∂_j f(x)] is checked on
 // closed forms from gaussianExpectation (symbolic covariance).
 
-import type { Theorem, Verdict, Figure, CheckOptions } from '../src/report/theorem.ts';
-import { type Expr, add, mul, pow, call, sym, rat, type FnName } from '../src/symbolic/expr.ts';
-import { parse } from '../src/symbolic/parse.ts';
-import { print } from '../src/symbolic/print.ts';
-import { evaluate } from '../src/symbolic/evaluate.ts';
-import { diff } from '../src/symbolic/diff.ts';
-import { gaussianExpectation } from '../src/symbolic/gaussian.ts';
-import { kinkPoints } from '../src/symbolic/gaussian-hermite.ts';
-import { polyIn } from '../src/symbolic/poly.ts';
-import { expectation1dPiecewise } from '../src/numeric/quadrature.ts';
-import { Rng } from '../src/numeric/rng.ts';
+import type { Theorem, Verdict, Figure, CheckOptions } from '../src/core/index.ts';
+import { type Expr, add, mul, pow, call, sym, rat, type FnName } from '../src/symbolic/index.ts';
+import { parse } from '../src/symbolic/index.ts';
+import { print } from '../src/symbolic/index.ts';
+import { evaluate } from '../src/symbolic/index.ts';
+import { diff } from '../src/symbolic/index.ts';
+import { gaussianExpectation } from '../src/symbolic/index.ts';
+import { kinkPoints } from '../src/symbolic/index.ts';
+import { polyIn } from '../src/symbolic/index.ts';
+import { expectation1dPiecewise } from '../src/numeric/index.ts';
+import { Rng } from '../src/numeric/index.ts';
 
 const Z_TOLERANCE = 4;
 /** Functions whose classical derivative (diff.ts) is the weak one: no jumps (step) allowed. */

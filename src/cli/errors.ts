@@ -1,5 +1,6 @@
+import { InputError } from '../core/index.ts';
 /** A mistake in how a command was called: reported in one line, exit code 2. */
-export class UsageError extends Error {
+export class UsageError extends InputError {
   constructor(message: string) {
     super(message);
     this.name = 'UsageError';

@@ -2,57 +2,46 @@
 // gandyn ntk-gan  --dataset eight_gaussians|modes_1d --loss ipm|lsgan|vanilla|hinge --kernel "<spec>"|relu|relu_nobias|rbf
 //                 --steps K --seed S --out DIR [--particles N] [--lr-g η_G] [--disc-time t] [--width n] ...
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Command } from 'commander';
-import { type Architecture, withOptions } from '../ntk/architecture.ts';
-import { parseArchitecture as parseSpec } from '../ntk/parse.ts';
-import { kernels, type Matrix } from '../ntk/kernels.ts';
-import { ntkRecursionLatex } from '../ntk/recursion.ts';
-import { dataset, DATASET_NAMES } from '../models/ntk-gan/data.ts';
-import { type GanKernel, PRESET_KERNELS, parseGanKernel } from '../models/ntk-gan/kernel.ts';
-import { type LossName, LOSS_NAMES } from '../models/ntk-gan/losses.ts';
-import { type ParticleFlowResult, FlowDivergenceError, runParticleFlow } from '../models/ntk-gan/flow.ts';
-import { snapshotSvg } from '../models/ntk-gan/plots.ts';
-import { sinkhornDivergence } from '../models/ntk-gan/sinkhorn.ts';
-import { writeFileAtomic } from '../report/files.ts';
-import { UsageError, parseInteger, parsePositive } from './errors.ts';
-import type { Io } from './main.ts';
+import { type Command, Option } from 'commander';
+import { type Architecture, kernels, KernelInputError, type Matrix, ntkRecursionLatex } from '../ntk/index.ts';
+import { ntkGan, flowConfig, flowFigure, runFlow, architectureOf } from '../models/ntk-gan/index.ts';
+import { type ParticleFlowResult, FlowDivergenceError, sinkhornDivergence } from '../models/ntk-gan/index.ts';
+import { parseOption, specValuesFromFlags } from '../models/index.ts';
+import { checkOutputPath, writeFileAtomic } from '../report/index.ts';
+import { InputError } from '../core/index.ts';
+import { UsageError, parseInteger } from './errors.ts';
+import { type Io, progressPrinter } from './io.ts';
 
-function usage(what: string, err: unknown): UsageError {
-  const e = err as { reason?: string; position?: number; message?: string };
-  const msg = e.reason !== undefined && e.position !== undefined ? `${e.reason} at position ${e.position}` : String(e.message ?? err).split('\n')[0];
-  return new UsageError(`${what}: ${msg}`);
-}
+/** Largest --x1/--x2 file read (bytes). */
+export const MAX_INPUT_BYTES = 64 << 20;
 
-/** An architecture from the spec text; any parse or validation error becomes a one-line UsageError. */
-function architectureOf(spec: string, parameterization?: string, width?: string): Architecture {
-  let arch: Architecture;
-  try {
-    arch = parseSpec(spec);
-  } catch (err) {
-    throw usage('--arch', err);
-  }
+/** An architecture from --arch with --parameterization and --width; errors name the flag. */
+function cliArchitecture(spec: string, parameterization?: string, width?: string): Architecture {
   if (parameterization !== undefined && parameterization !== 'ntk' && parameterization !== 'standard') {
     throw new UsageError(`--parameterization must be ntk or standard, got "${parameterization}"`);
   }
   const w = width === undefined ? undefined : parseInteger(width, '--width', 1, 1_000_000);
-  try {
-    if (parameterization !== undefined || w !== undefined) {
-      arch = withOptions(arch, { parameterization: parameterization as 'ntk' | 'standard' | undefined, width: w });
-    }
-  } catch (err) {
-    throw usage('--arch', err);
-  }
-  return arch;
+  return architectureOf(spec, '--arch', parameterization, w);
+}
+
+/** An input error of the architecture is reported against --arch; anything else passes through. */
+function archError(err: unknown): unknown {
+  if (err instanceof KernelInputError || !(err instanceof InputError)) return err;
+  return new UsageError(`--arch: ${err.message.split('\n')[0]}`);
 }
 
 /** Rows of numbers from a JSON file: [[...], [...]] (all rows the same length, finite numbers). */
 function readRows(path: string, flag: string): number[][] {
   let text: string;
   try {
+    const st = statSync(path);
+    if (!st.isFile()) throw new UsageError(`${flag} ${path}: not a regular file`);
+    if (st.size > MAX_INPUT_BYTES) throw new UsageError(`${flag} ${path}: ${st.size} bytes is above the limit ${MAX_INPUT_BYTES}`);
     text = readFileSync(path, 'utf8');
   } catch (err) {
+    if (err instanceof UsageError) throw err;
     throw new UsageError(`${flag} ${path}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
   let value: unknown;
@@ -91,14 +80,14 @@ function registerNtk(program: Command, io: Io): void {
     .option('--json', 'print {"nngp": [[...]], "ntk": [[...]]}')
     .option('--latex', 'print the kernel recursion as LaTeX')
     .action((flags: { arch: string; x1?: string; x2?: string; parameterization?: string; width?: string; d?: string; json?: boolean; latex?: boolean }) => {
-      const arch = architectureOf(flags.arch, flags.parameterization, flags.width);
+      const arch = cliArchitecture(flags.arch, flags.parameterization, flags.width);
       if (flags.latex) {
         if (flags.x1 || flags.x2 || flags.json) throw new UsageError('--latex prints the recursion only: drop --x1, --x2 and --json');
         const d = flags.d === undefined ? undefined : parseInteger(flags.d, '--d', 1, 1_000_000);
         try {
           io.out(`${ntkRecursionLatex(arch, d === undefined ? {} : { d })}\n`);
         } catch (err) {
-          throw usage('--arch', err);
+          throw archError(err);
         }
         return;
       }
@@ -112,8 +101,7 @@ function registerNtk(program: Command, io: Io): void {
       try {
         r = kernels(arch, x1, x2);
       } catch (err) {
-        if (err instanceof RangeError) throw err;
-        throw usage('--arch', err);
+        throw archError(err);
       }
       const out = { nngp: rowsOf(r.nngp), ntk: rowsOf(r.ntk!) };
       if (flags.json) {
@@ -127,137 +115,78 @@ function registerNtk(program: Command, io: Io): void {
     });
 }
 
-interface FlowFlags {
-  dataset: string; loss: string; kernel: string; steps: string; seed: string; out?: string;
-  particles: string; targets?: string; lrG?: string; discTime: string; width?: string; discLr: string;
-  every?: string; snapshots?: string; vanilla: string; rbfSigma: string; json?: boolean; sinkhorn?: string;
-}
-
-/** Default snapshot steps: 0, K/20, K/10, K/4, K/2, K (deduplicated). */
-function defaultSnapshots(K: number): number[] {
-  return [...new Set([0, Math.ceil(K / 20), Math.ceil(K / 10), Math.ceil(K / 4), Math.ceil(K / 2), K])].sort((a, b) => a - b);
-}
-
-const shorten = (s: string, n: number) => (s.length <= n ? s : `${s.slice(0, n - 1)}…`);
-
+/** Metrics as CSV: one row per recorded step. */
 function csv(result: ParticleFlowResult): string {
   const lines = ['step,mmd2,mmd2_rbf,energy_distance,seconds'];
   for (const m of result.metrics) lines.push([m.step, m.mmd2, m.mmd2Rbf, m.energy, m.seconds.toFixed(4)].join(','));
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * `gandyn ntk-gan`: the ntk-gan theory's particle flow with its snapshot files. Flags
+ * and validation are the theory's (`gandyn simulate ntk-gan` takes the same ones).
+ */
 function registerNtkGan(program: Command, io: Io): void {
-  program
+  const cmd = program
     .command('ntk-gan')
-    .description('generator particles against a kernel (infinite-width) or finite-width discriminator re-trained at every step (GAN(TK)^2)')
-    .option('--dataset <name>', `dataset: ${DATASET_NAMES.join(', ')}`, 'eight_gaussians')
-    .option('--loss <loss>', `loss: ${LOSS_NAMES.join(', ')} (hinge needs --width)`, 'ipm')
-    .option('--kernel <spec>', `discriminator kernel: ${Object.keys(PRESET_KERNELS).join(', ')}, rbf, rbf(gamma), an architecture spec (its NTK), ntk:<spec> or nngp:<spec>`, 'relu')
-    .option('--steps <K>', 'generator steps', '100')
-    .option('--seed <S>', 'seed of the particles and targets (and of the finite discriminator)', '1')
+    .description('generator particles against a kernel (infinite-width) or finite-width discriminator re-trained at every step (GAN(TK)^2)');
+  for (const f of ntkGan.options) {
+    const opt = new Option(`--${f.name} <${f.placeholder ?? 'value'}>`, f.description);
+    if (f.default !== undefined) opt.default(f.default);
+    cmd.addOption(opt);
+  }
+  cmd
     .option('--out <dir>', 'write metrics.json, metrics.csv, particles.json and particles.svg here (atomically)')
-    .option('--particles <N>', 'number of generated particles', '200')
-    .option('--targets <M>', 'number of target points (default: --particles)')
-    .option('--lr-g <eta>', 'generator learning rate η_G; per-particle step η_G/N (default 2N, GAN(TK)^2\'s 1000 at N = 500)')
-    .option('--disc-time <t>', 'discriminator training time t', '1')
-    .option('--width <n>', 'finite-width discriminator of this hidden width instead of the kernel limit')
-    .option('--disc-lr <eta>', 'finite-width discriminator gradient-descent step (t/η_D steps)', '0.01')
-    .option('--every <k>', 'metrics every k steps (default K/20)')
-    .option('--snapshots <list>', 'steps whose particles are pictured, e.g. 0,10,50,100 (default 0, K/20, K/10, K/4, K/2, K)')
-    .option('--vanilla <method>', 'vanilla infinite-width discriminator: ode or lambertw', 'ode')
-    .option('--rbf-sigma <s>', 'bandwidth of the Gaussian-kernel MMD metric', '1')
     .option('--sinkhorn <eps>', 'also the debiased Sinkhorn divergence (cost |x−y|², entropic ε) at the pictured steps (slow above a few hundred points)')
-    .option('--json', 'print the metrics as JSON')
-    .action((flags: FlowFlags) => {
-      if (!(DATASET_NAMES as readonly string[]).includes(flags.dataset)) throw new UsageError(`--dataset must be one of ${DATASET_NAMES.join(', ')}, got "${flags.dataset}"`);
-      if (!(LOSS_NAMES as readonly string[]).includes(flags.loss)) throw new UsageError(`--loss must be one of ${LOSS_NAMES.join(', ')}, got "${flags.loss}"`);
-      const loss = flags.loss as LossName;
-      const steps = parseInteger(flags.steps, '--steps', 0, 1_000_000);
-      const seed = parseInteger(flags.seed, '--seed', 0);
-      const N = parseInteger(flags.particles, '--particles', 2, 20_000);
-      const M = flags.targets === undefined ? N : parseInteger(flags.targets, '--targets', 2, 20_000);
-      const lrG = flags.lrG === undefined ? 2 * N : parsePositive(flags.lrG, '--lr-g');
-      const t = parsePositive(flags.discTime, '--disc-time');
-      const every = flags.every === undefined ? Math.max(1, Math.round(steps / 20)) : parseInteger(flags.every, '--every', 1);
-      const rbfSigma = parsePositive(flags.rbfSigma, '--rbf-sigma');
-      const sinkEps = flags.sinkhorn === undefined ? undefined : parsePositive(flags.sinkhorn, '--sinkhorn');
-      if (flags.vanilla !== 'ode' && flags.vanilla !== 'lambertw') throw new UsageError(`--vanilla must be ode or lambertw, got "${flags.vanilla}"`);
-      const snapshots = flags.snapshots === undefined ? defaultSnapshots(steps)
-        : flags.snapshots.split(',').map((s) => parseInteger(s.trim(), '--snapshots', 0, steps));
-      if (loss === 'hinge' && flags.width === undefined) throw new UsageError('--loss hinge has no infinite-width discriminator: give --width');
-      const ds = dataset(flags.dataset, { particles: N, targets: M, seed });
-      let kernel: GanKernel | undefined;
-      let finite: { arch: Architecture; width: number; seed: number; lr: number } | undefined;
-      if (flags.width !== undefined) {
-        const width = parseInteger(flags.width, '--width', 1, 100_000);
-        const lr = parsePositive(flags.discLr, '--disc-lr');
-        const stepsD = Math.round(t / lr);
-        if (Math.abs(stepsD * lr - t) > 1e-9 * t) throw new UsageError(`--disc-time / --disc-lr must be a whole number of steps, got ${t} / ${lr}`);
-        const spec = PRESET_KERNELS[flags.kernel.trim()] ?? flags.kernel.trim().replace(/^ntk\s*:\s*/i, '');
-        if (/^(rbf|nngp\s*:)/i.test(spec)) throw new UsageError(`--width trains a network: --kernel must be an architecture (its NTK), got "${flags.kernel}"`);
-        finite = { arch: architectureOf(spec), width, seed, lr };
-      } else {
-        try {
-          kernel = parseGanKernel(flags.kernel, ds.d);
-        } catch (err) {
-          if (err instanceof RangeError) throw err;
-          throw usage('--kernel', err);
-        }
+    .option('--json', 'print {"config", "nonSmooth", "metrics", "sinkhorn"?} as JSON')
+    .action((flags: { out?: string; sinkhorn?: string; json?: boolean }, self: Command) => {
+      if (flags.out !== undefined) checkOutputPath(flags.out, '--out', { directory: true });
+      const texts = new Map<string, string>();
+      for (const f of ntkGan.options) {
+        const v = self.getOptionValue(new Option(`--${f.name} <v>`).attributeName());
+        if (typeof v === 'string') texts.set(f.name, v);
       }
-      const long = N * (N + M) * steps >= 4e7;
-      let shown = -1;
-      const config = {
-        dataset: flags.dataset, loss, kernel: kernel?.label ?? `finite width ${finite!.width}: ${finite!.arch.spec}`,
-        steps, seed, particles: N, targets: M, lrG, discTime: t,
-        ...(finite ? { width: finite.width, discLr: finite.lr } : {}), ...(loss === 'vanilla' && !finite ? { vanilla: flags.vanilla } : {}),
-      };
-      let result: ParticleFlowResult;
+      const spec = ntkGan.makeSpec(specValuesFromFlags(ntkGan, 'simulate', texts));
+      const sinkEps = flags.sinkhorn === undefined ? undefined
+        : parseOption({ name: 'sinkhorn', kind: 'number', min: 0, exclusiveMin: true, description: '' }, flags.sinkhorn) as number;
+      const config = flowConfig(spec);
+      const long = spec.particles * (spec.particles + spec.targets) * spec.steps >= 4e7;
       const sinkhorn = (r: ParticleFlowResult) => (sinkEps === undefined ? undefined : r.snapshots.map((s) => {
-        const v = sinkhornDivergence(s.particles, ds.target, { epsilon: sinkEps });
+        const v = sinkhornDivergence(s.particles, spec.data.target, { epsilon: sinkEps });
         return { step: s.step, divergence: v.divergence, epsilon: v.epsilon, boundToW2: v.bound, iterations: v.iterations };
       }));
-      const write = (r: ParticleFlowResult, extra: Record<string, unknown> = {}) => {
+      const write = (r: ParticleFlowResult, sk: ReturnType<typeof sinkhorn>, extra: Record<string, unknown> = {}) => {
         if (!flags.out) return;
         const dir = flags.out;
-        const sk = extra.diverged ? undefined : sinkhorn(r);
-        const summary = { config, mmdKernel: r.mmdKernelLabel, rbfSigma, nonSmooth: r.nonSmooth, seconds: r.seconds, metrics: r.metrics, ...(sk ? { sinkhorn: sk } : {}), ...extra };
+        const summary = { config, mmdKernel: r.mmdKernelLabel, rbfSigma: spec.rbfSigma, nonSmooth: r.nonSmooth, seconds: r.seconds, metrics: r.metrics, ...(sk ? { sinkhorn: sk } : {}), ...extra };
         writeFileAtomic(join(dir, 'metrics.json'), `${JSON.stringify(summary, null, 1)}\n`);
         writeFileAtomic(join(dir, 'metrics.csv'), csv(r));
         writeFileAtomic(join(dir, 'particles.json'), `${JSON.stringify({
-          target: rowsOf(ds.target), snapshots: r.snapshots.map((s) => ({ step: s.step, particles: rowsOf(s.particles) })),
+          target: rowsOf(spec.data.target), snapshots: r.snapshots.map((s) => ({ step: s.step, particles: rowsOf(s.particles) })),
         })}\n`);
-        writeFileAtomic(join(dir, 'particles.svg'), snapshotSvg(r.snapshots, ds.target, {
-          title: shorten(`${flags.dataset}, ${loss}, ${finite ? `width ${finite.width}, ` : ''}kernel ${flags.kernel}; N = ${N}, η_G = ${lrG}, t = ${t}`, 100),
-          columns: Math.min(r.snapshots.length, 3),
-        }));
+        writeFileAtomic(join(dir, 'particles.svg'), flowFigure(spec, r).svg);
       };
+      let result: ParticleFlowResult;
       try {
-        result = runParticleFlow(ds.source, ds.target, {
-          loss, ...(kernel ? { kernel } : { finite }), steps, lrG, t, snapshots, metricsEvery: every, rbfSigma,
-          vanilla: flags.vanilla as 'ode' | 'lambertw',
-          onProgress: long ? (k, K) => {
-            const pct = Math.floor((100 * k) / K / 10) * 10;
-            if (pct > shown) { shown = pct; io.err(`ntk-gan: step ${k} of ${K} (${pct}%)\n`); }
-          } : undefined,
-        });
+        result = runFlow(spec, { onProgress: long ? progressPrinter(io, 'ntk-gan') : undefined });
       } catch (err) {
         if (err instanceof FlowDivergenceError && flags.out) {
-          write(err.partial, { diverged: err.message });
+          write(err.partial, undefined, { diverged: err.message });
           err.message += ` (data up to the divergence written to ${flags.out})`;
         }
         throw err;
       }
-      write(result);
-      if (flags.out) io.err(`written to ${flags.out} (${steps} steps in ${result.seconds.toFixed(1)} s)\n`);
+      const sk = sinkhorn(result);
       if (flags.json) {
-        const sk = flags.out ? undefined : sinkhorn(result);
         io.out(`${JSON.stringify({ config, nonSmooth: result.nonSmooth, metrics: result.metrics, ...(sk ? { sinkhorn: sk } : {}) })}\n`);
       } else if (!flags.out) {
-        io.out(`${['step', 'mmd2', 'mmd2_rbf', 'energy', 'seconds'].map((s) => s.padStart(12)).join(' ')}\n`);
+        io.out(`${['step', 'mmd2', 'mmd2_rbf', 'energy', 'seconds'].map((x) => x.padStart(12)).join(' ')}\n`);
         for (const m of result.metrics) {
           io.out(`${[String(m.step).padStart(12), ...[m.mmd2, m.mmd2Rbf, m.energy].map((v) => v.toExponential(4).padStart(12)), m.seconds.toFixed(2).padStart(12)].join(' ')}\n`);
         }
       }
+      write(result, sk);
+      if (flags.out) io.err(`written to ${flags.out} (${spec.steps} steps in ${result.seconds.toFixed(1)} s)\n`);
     });
 }
 

@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
-import { parse, parseMatrix, checkSymbolName } from '../symbolic/parse.ts';
-import { print } from '../symbolic/print.ts';
-import { latex } from '../symbolic/latex.ts';
-import { diff } from '../symbolic/diff.ts';
-import { simplify } from '../symbolic/simplify.ts';
-import { gaussianExpectation } from '../symbolic/gaussian.ts';
+import { parse, parseMatrix, checkSymbolName } from '../symbolic/index.ts';
+import { print } from '../symbolic/index.ts';
+import { latex } from '../symbolic/index.ts';
+import { diff } from '../symbolic/index.ts';
+import { simplify } from '../symbolic/index.ts';
+import { gaussianExpectation } from '../symbolic/index.ts';
 import { UsageError } from './errors.ts';
-import type { Io } from './main.ts';
+import type { Io } from './io.ts';
 
 function json(value: unknown): string {
   return `${JSON.stringify(value)}\n`;
@@ -79,8 +79,10 @@ export function registerSymbolicCommands(program: Command, io: Io): void {
   program
     .command('latex')
     .description('an expression as LaTeX')
-    .argument('<expr>', 'expression in the input grammar')
-    .action((exprText: string) => {
-      io.out(`${latex(parse(exprText))}\n`);
+    .argument('<expr>', 'expression in the input grammar (after "--" if it starts with "-")')
+    .option('--json', 'print {"expr", "latex"}: the expression as parsed and printed back, and its LaTeX')
+    .action((exprText: string, opts: { json?: boolean }) => {
+      const e = parse(exprText);
+      io.out(opts.json ? json({ expr: print(e), latex: latex(e) }) : `${latex(e)}\n`);
     });
 }

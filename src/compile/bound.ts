@@ -13,8 +13,8 @@
 // whose box leaves the function's domain (log of an interval reaching 0,
 // division by an interval containing 0, f32 overflow) give e = ∞.
 
-import type { Expr, FnName } from '../symbolic/expr.ts';
-import { F64_FUNCTIONS } from '../symbolic/evaluate.ts';
+import type { Expr, FnName } from '../symbolic/index.ts';
+import { F64_FUNCTIONS } from '../symbolic/index.ts';
 import { Lowering, declare, type Op } from './lower.ts';
 import { F32_MAX } from './emit.ts';
 

@@ -5,7 +5,7 @@
 // our own helper names and generated locals; `assertSafeSource` re-checks the
 // finished text token by token before anything is compiled from it.
 
-import type { FnName } from '../symbolic/expr.ts';
+import type { FnName } from '../symbolic/index.ts';
 import { CompileError, type Op } from './lower.ts';
 
 export type Dialect = 'js' | 'gpujs';
@@ -272,32 +272,68 @@ export function jsPreamble(needs: Needs): string {
 
 // ---------- the last line of defence ----------
 
+/**
+ * What an emitter may write. 'compile': the Expr emitters above and the loop
+ * templates of kernel.ts, pairwise.ts and the fused step (fused/source.ts).
+ * 'ntk': the NNGP/NTK recursion of src/ntk/codegen.ts and the activation
+ * templates it inlines (fixed statements whose only variable parts are
+ * numeric literals); besides the compile characters it uses `?:` ternaries.
+ */
+export type Vocabulary = 'compile' | 'ntk';
+
 const KEYWORDS = ['function', 'return', 'const', 'let', 'for', 'if', 'else', 'this', 'thread'];
 const FIXED_IDENTIFIERS = new Set([
   ...KEYWORDS, 'Math', 'exp', 'log', 'sqrt', 'abs', 'sin', 'cos', 'tanh', 'asin', 'acos', 'min', 'max', 'pow', 'floor',
   'H', 'erf', 'relu', 'step', 'sigmoid', 'softplus', 'length',
-  // kernel arguments and loop variables of the templates in kernel.ts and pairwise.ts
+  // kernel arguments and loop variables of the templates in kernel.ts, pairwise.ts and the fused step
   'X', 'Y', 'P', 'K', 'B', 'N', 'M', 'NX', 'NY', 'n', 'b', 'c', 'd', 'e', 'i', 'j', 'k', 'o', 'q', 'r',
   't', 'u', 'w', 'x', 'y', 'z', 'dydt', 'dot', 'sq',
 ]);
 const GENERATED_IDENTIFIER = /^(?:[amv]\d+(?:_\d+)?|pw\d+|gd_pw\d+|h_(?:erf|relu|step|sigmoid|softplus)|gd_(?:erf|relu|step|sigmoid|softplus|log1p))$/;
 const ALLOWED_CHARS = /^[A-Za-z0-9_ \n.+\-*/(),;{}[\]<>=!&|]*$/;
 
+/** The NTK recursion's words: no `this`, no helper bindings, only the names its templates declare. */
+const NTK_IDENTIFIERS = new Set([
+  'function', 'return', 'const', 'let', 'for', 'if', 'else', 'new', 'Float64Array', 'Infinity',
+  'Math', 'exp', 'log', 'sqrt', 'abs', 'sin', 'cos', 'tanh', 'asin', 'acos', 'atan2', 'min', 'max', 'pow', 'floor', 'PI',
+  // codegen.ts: preamble constants and helpers, the kernels' arguments and locals
+  'PI2_HI', 'PI2_LO', 'PI_HI', 'PI_LO', 'arccos', 'sqrt0', 'diag', 'rows', 'dual',
+  'X', 'X1', 'X2', 'N', 'N1', 'N2', 'D', 'D1', 'D2', 'R', 'R1', 'R2', 'NNGP', 'NTK', 'BLOCKS', 'nBlocks', 'sym', 'ROW',
+  'EXT', 'EXTD', 'OUT', 'CW', 'CB', 'CN', 'CH', 'S', 'T', 'K', 'Kd', 'k', 'q', 'g', 'l', 'v', 'x', 'z', 's', 't',
+  'a', 'c', 'i', 'j', 'o', 'r', 'm', 'nrm', 'base', 'bb', 'i0', 'i1', 'j0', 'j1', 'js', 'ib', 'jb', 'out', 'onDiag',
+  'p', 'p0', 'p1', 'p2', 'p3', 'a0', 'a1', 'a2', 'a3', 's1', 's2', 'r1', 'r2', 'w2',
+  // the activation templates of src/ntk/activations.ts
+  'rho', 'sn', 'Sb', 'sq', 'pq', 'pp', 'd2', 'dl', 'al', 'rt', 'hs', 'ep', 'em', 'det', 'sm', 'df', 'den', 'el', 'er',
+  'sh', 'dt', 'qb', 't1', 't2', 'acc', 'A',
+]);
+/** fdlibm's coefficient names and the Mehler terms P0, P1, ... */
+const NTK_GENERATED = /^(?:PS[0-5]|QS[1-4]|P\d+)$/;
+const NTK_CHARS = /^[A-Za-z0-9_ \n.+\-*/(),;{}[\]<>=!&|?:]*$/;
+
+const VOCABULARIES: Record<Vocabulary, { chars: RegExp; fixed: ReadonlySet<string>; generated: RegExp }> = {
+  compile: { chars: ALLOWED_CHARS, fixed: FIXED_IDENTIFIERS, generated: GENERATED_IDENTIFIER },
+  ntk: { chars: NTK_CHARS, fixed: NTK_IDENTIFIERS, generated: NTK_GENERATED },
+};
+
 /**
  * Throws unless `src` consists only of the characters, identifiers and number
- * literals the emitters produce: no strings, template literals, comments,
- * escapes, `$`, or any identifier outside a fixed vocabulary.
+ * literals the emitters of `vocabulary` produce: no strings, template
+ * literals, comments, escapes, `$`, or any identifier outside a fixed
+ * vocabulary (property names included, so no `constructor`, `__proto__`, ...).
  */
-export function assertSafeSource(src: string): void {
-  if (!ALLOWED_CHARS.test(src)) {
-    const bad = [...src].find((ch) => !ALLOWED_CHARS.test(ch));
+export function assertSafeSource(src: string, vocabulary: Vocabulary = 'compile'): void {
+  const v = VOCABULARIES[vocabulary];
+  if (!v) throw new CompileError(`internal: unknown source vocabulary ${JSON.stringify(String(vocabulary))}`);
+  if (typeof src !== 'string') throw new CompileError('internal: emitted source is not a string');
+  if (!v.chars.test(src)) {
+    const bad = [...src].find((ch) => !v.chars.test(ch));
     throw new CompileError(`internal: emitted source contains the character ${JSON.stringify(bad)}`, bad);
   }
   if (src.includes('//') || src.includes('/*')) throw new CompileError('internal: emitted source contains a comment');
   const token = /[A-Za-z_][A-Za-z0-9_]*|\d+(?:\.\d+)?(?:e[+-]\d+)?|\.\d+|[^A-Za-z0-9_]/g;
   for (const m of src.matchAll(token)) {
     const t = m[0];
-    if (/^[A-Za-z_]/.test(t) && !FIXED_IDENTIFIERS.has(t) && !GENERATED_IDENTIFIER.test(t)) {
+    if (/^[A-Za-z_]/.test(t) && !v.fixed.has(t) && !v.generated.test(t)) {
       throw new CompileError(`internal: emitted source contains the identifier ${JSON.stringify(t)}`, t);
     }
   }

@@ -1,11 +1,42 @@
-// The one place that talks to gpu.js: creating GPU instances for an explicit
-// mode, refusing modes that cannot work here with a clear error, building
-// kernels from emitted (and re-checked) source, and naming the backend that
-// really ran.
+// The one place that talks to gpu.js: loading it (only when an f32 backend
+// is actually used: it is CommonJS and pulls in an 84 MB webgpu package),
+// creating GPU instances for an explicit mode, refusing modes that cannot
+// work here with a clear error, building kernels from emitted (and
+// re-checked) source, and naming the backend that really ran.
 
-import { GPU } from 'gpu.js';
+import { createRequire } from 'node:module';
+import type { GPU } from 'gpu.js';
 import { CompileError } from './lower.ts';
 import { assertSafeSource } from './emit.ts';
+
+type GpuJs = typeof import('gpu.js');
+
+let gpuJs: GpuJs | undefined;
+
+/** Whether gpu.js has been loaded in this process by the compile layer. */
+export function gpuJsLoaded(): boolean {
+  return gpuJs !== undefined;
+}
+
+/**
+ * gpu.js, required on first use (call sites are synchronous; the package is
+ * CommonJS). A missing or broken install is a CompileError naming the package.
+ */
+export function loadGpuJs(): GpuJs {
+  if (!gpuJs) {
+    let mod: GpuJs;
+    try {
+      mod = createRequire(import.meta.url)('gpu.js') as GpuJs;
+    } catch (err) {
+      throw new CompileError(
+        `the f32 backends (cpu, webasm, async, gpu) need the package 'gpu.js', which could not be loaded `
+        + `(${(err as Error).message.split('\n')[0]}); install it (npm install gpu.js) or use backend 'f64'`, 'gpu.js');
+    }
+    if (typeof mod?.GPU !== 'function') throw new CompileError("the package 'gpu.js' does not export GPU", 'gpu.js');
+    gpuJs = mod;
+  }
+  return gpuJs;
+}
 
 /** gpu.js modes the compile layer drives. */
 export type GpuMode = 'cpu' | 'webasm' | 'async' | 'gpu';
@@ -32,9 +63,10 @@ export interface GpuKernelRun {
  * would otherwise quietly fall back to WebAssembly.
  */
 export function createGpu(mode: GpuMode): GPU {
+  const { GPU: GpuClass } = loadGpuJs();
   let gpu: GPU;
   try {
-    gpu = new GPU({ mode });
+    gpu = new GpuClass({ mode });
   } catch (err) {
     throw new CompileError(`gpu.js mode '${mode}' is not available here: ${(err as Error).message}`, mode);
   }
@@ -56,8 +88,8 @@ export interface GpuKernelSpec {
   readonly output: readonly number[];
   /** every loop's bound: gpu.js silently caps loops at this */
   readonly loopMaxIterations: number;
-  /** 'Array(4)' for kernels returning four values per cell */
-  readonly returnType?: 'Number' | 'Array(4)';
+  /** 'Array(n)' for kernels returning n values per cell */
+  readonly returnType?: 'Number' | 'Array(2)' | 'Array(3)' | 'Array(4)';
 }
 
 /** Builds a gpu.js kernel from emitted source, after re-checking all of it. */

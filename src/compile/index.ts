@@ -11,3 +11,8 @@ export {
   boundEvaluator, ErrorAnalysis, F32_HELPER_BUDGET, F32_WASM_MODEL, F64_MODEL, type Bounded, type ErrorModel,
 } from './bound.ts';
 export type { RanBackend } from './gpujs.ts';
+export * from './dynamics.ts';
+export * from './integrator.ts';
+export { formatNumber, assertSafeSource } from './emit.ts';
+export { twinFunction } from './runtime.ts';
+export { chooseTwinThreads } from './runtime-cost.ts';

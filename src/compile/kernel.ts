@@ -7,22 +7,29 @@
 //   inputs  X[b·nIn + i]
 //   params  P[j] shared by all members, or P[b·nP + j] per member
 //   outputs Y[b·nOut + k]
+//
+// The elementwise shape on the compile runtime (runtime.ts): this file emits
+// the twin and GPU.js sources per parameter layout and marshals a call's
+// arguments; the runtime compiles and caches them, chooses the backend with
+// runtime-cost.ts's rule, chunks large batches and reports what ran.
 
-import { availableParallelism } from 'node:os';
-import type { GPU } from 'gpu.js';
-import type { Expr } from '../symbolic/expr.ts';
-import { F64_FUNCTIONS } from '../symbolic/evaluate.ts';
-import type { System } from '../symbolic/system.ts';
-import { CompileError, Lowering, countOps, declare, quote, type CostKey, type Op } from './lower.ts';
-import { assertSafeSource, emitBlock, gpuFunctionSources, jsPreamble, newNeeds, type Needs } from './emit.ts';
+import { ArgumentError } from '../core/index.ts';
+import type { Expr } from '../symbolic/index.ts';
+import type { System } from '../symbolic/index.ts';
+import { CompileError, Lowering, countOps, declare, type Op } from './lower.ts';
+import { emitBlock, gpuFunctionSources, jsPreamble, newNeeds, type Needs } from './emit.ts';
+import { type GpuMode, type RanBackend, copyResult } from './gpujs.ts';
 import {
-  type GpuKernelRun, type GpuMode, type RanBackend, copyResult, createGpu, createGpuKernel, plannedBackend, ranBackend,
-} from './gpujs.ts';
+  type Backend, type KernelJob, type ParamLayout, type ShapeSources, type Vec, MAX_CELLS_PER_CALL, Runtime, checkOptions, chunks, twinFunction,
+} from './runtime.ts';
+import { type Choice, type CostEstimate, type Precision, chooseBackend, estimateCost } from './runtime-cost.ts';
 
-export type Backend = 'auto' | 'f64' | 'cpu' | 'webasm' | 'async' | 'gpu';
-export type Precision = 'f64' | 'f32';
-export type Vec = Float64Array | Float32Array;
-export type ParamLayout = 'shared' | 'member';
+export type { Backend, ParamLayout, Vec } from './runtime.ts';
+export { GPU_BACKENDS, checkOptions } from './runtime.ts';
+export {
+  COST_NS, KERNEL_MARGIN, THREADING, chooseBackend, estimateCost, type Choice, type CostEstimate, type Precision,
+} from './runtime-cost.ts';
+
 
 export interface CompileOptions {
   /** names of the per-member inputs (default: the System's state) */
@@ -67,93 +74,6 @@ export interface Kernel {
   dispose(): void;
 }
 
-// ---------- the backend rule ----------
-
-type CostTable = { readonly cell: number } & Readonly<Record<CostKey, number>>;
-
-/**
- * Measured cost in ns (2-core VM, Node 20, 2·10^5 cells, 8 operations per
- * cell, best of 7; test/bench/compile.bench.ts reprints the comparison):
- * `cell` is the fixed cost per output cell (loads, stores and, for gpu.js,
- * the f64→f32 copy in and out and the dispatch), the rest per operation.
- * V8 inlines Math.exp & co. into the twin, while a gpu.js 'webasm' kernel
- * calls them through a JS import per element, so only f32 arithmetic helpers
- * (erf: Cody's rational form vs the f64 series in special.ts) win there.
- */
-export const COST_NS: { readonly twin: CostTable; readonly webasm: CostTable } = {
-  twin: {
-    cell: 3, add: 0.1, mul: 0.1, div: 0.6, ipow: 0.3, pow: 40, sqrt: 1, abs: 0.1, min: 2, max: 2,
-    exp: 8, log: 7.5, sin: 10, cos: 10, tanh: 12.5, arcsin: 6, arccos: 6, erf: 86, sigmoid: 9.5, softplus: 17,
-    relu: 2, step: 2.8,
-  },
-  webasm: {
-    cell: 8, add: 0.1, mul: 0.1, div: 0.1, ipow: 0.9, pow: 56, sqrt: 0.1, abs: 0.1, min: 0.3, max: 0.3,
-    exp: 16.6, log: 15.3, sin: 26.7, cos: 26.7, tanh: 22.8, arcsin: 16, arccos: 16, erf: 31.8, sigmoid: 25.4, softplus: 41,
-    relu: 3.3, step: 3.7,
-  },
-};
-
-/**
- * 'async' (threaded webasm): its per-cell copy stays on the main thread (11 ns
- * measured), the compute splits over the cores with this efficiency (an N×N
- * pairwise kernel ran 1.9× faster on 2 cores), from this many cells on (gpu.js
- * threads outputs of ≥ 4096 cells; below two workers' worth it does not pay).
- */
-export const THREADING = { cell: 11, efficiency: 0.9, minCells: 8192 } as const;
-
-/** A kernel is chosen only when predicted faster than this fraction of the twin. */
-export const KERNEL_MARGIN = 0.8;
-
-/** Predicted ns per output cell on each path. */
-export interface CostEstimate {
-  readonly twin: number;
-  readonly webasm: number;
-  /** threaded, for a batch of at least THREADING.minCells cells */
-  readonly async: number;
-}
-
-/** Predicted cost per output cell of code with these operation counts. */
-export function estimateCost(counts: Partial<Record<CostKey, number>>, nOut: number, cores = availableParallelism()): CostEstimate {
-  let twin = 0, kernel = 0;
-  for (const [key, n] of Object.entries(counts) as [CostKey, number][]) {
-    twin += COST_NS.twin[key] * n;
-    kernel += COST_NS.webasm[key] * n;
-  }
-  twin /= nOut;
-  kernel /= nOut;
-  return {
-    twin: COST_NS.twin.cell + twin,
-    webasm: COST_NS.webasm.cell + kernel,
-    async: THREADING.cell + kernel / Math.max(1, THREADING.efficiency * cores),
-  };
-}
-
-export interface Choice {
-  readonly backend: 'f64' | GpuMode;
-  readonly reason: string;
-}
-
-/**
- * The auto rule. Precision 'f64' → the twin (nothing else computes in f64).
- * Precision 'f32' → the path with the least predicted time (COST_NS,
- * THREADING), a gpu.js kernel only if below KERNEL_MARGIN × the twin's;
- * 'async' only for runAsync calls of at least THREADING.minCells cells.
- * In practice: light per-element work (polynomials, exp, tanh) stays on the
- * twin; erf-heavy expressions go to the kernel.
- */
-export function chooseBackend(opts: { precision: Precision; cost: CostEstimate; cells: number; async: boolean }): Choice {
-  const { precision, cost, cells, async } = opts;
-  if (precision === 'f64') return { backend: 'f64', reason: "precision 'f64': only the twin computes in f64" };
-  const threaded = async && cells >= THREADING.minCells;
-  const kernel: 'webasm' | 'async' = threaded && cost.async < cost.webasm ? 'async' : 'webasm';
-  const predicted = kernel === 'async' ? cost.async : cost.webasm;
-  const figures = `predicted ns/cell: twin ${cost.twin.toFixed(1)}, ${kernel} ${predicted.toFixed(1)}`;
-  if (predicted < KERNEL_MARGIN * cost.twin) {
-    return { backend: kernel, reason: `f32, ${cells} cells, ${figures}: the kernel is faster` };
-  }
-  return { backend: 'f64', reason: `f32, ${cells} cells, ${figures}: the twin is faster` };
-}
-
 // ---------- shared preparation ----------
 
 interface Prepared {
@@ -192,14 +112,6 @@ function loads(needs: Needs, from: number, to: number, arr: string, base: string
 
 const slotLocal = (slot: number) => `a${slot}`;
 
-/** Compiles emitted twin source (re-checked by assertSafeSource) with the f64 helper functions bound. */
-export function buildJs<F>(body: string, needs: Needs): F {
-  const src = `${jsPreamble(needs)}\n${body}`;
-  assertSafeSource(src);
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- src is emitted from the AST and re-checked above
-  return new Function('H', src)(F64_FUNCTIONS) as F;
-}
-
 // ---------- the twin ----------
 
 /** Twin source for one parameter layout: (X, P, Y, B) fills Y. */
@@ -234,9 +146,6 @@ type TwinFn = (X: Vec, P: Vec, Y: Vec, B: number) => Vec;
 
 // ---------- the GPU.js kernel source ----------
 
-/** Largest number of cells per gpu.js call: thread ids stay exact in f32. */
-const MAX_CELLS_PER_CALL = 2 ** 22;
-
 function gpuSource(prep: Prepared, layout: ParamLayout): { source: string; functions: string[] } {
   const { roots, nIn, nP } = prep;
   const nOut = roots.length;
@@ -267,71 +176,50 @@ function gpuSource(prep: Prepared, layout: ParamLayout): { source: string; funct
 
 const PLACEHOLDER = new Float32Array(1);
 
+/** The elementwise shape: one twin and one GPU.js source per parameter layout. */
+function elementwiseSources(prep: Prepared): ShapeSources<ParamLayout> {
+  return {
+    twin(layout) {
+      const { body, needs } = twinSource(prep, layout);
+      return `${jsPreamble(needs)}\n${body}`;
+    },
+    gpu: (layout) => gpuSource(prep, layout),
+  };
+}
+
 class CompiledKernel implements Kernel {
   readonly inputs: readonly string[];
   readonly params: readonly string[];
   readonly nOut: number;
   readonly cost: CostEstimate;
-  readonly source: { js: string; gpujs: string };
   readonly f64: Twin;
-  backend: RanBackend;
-  threaded = false;
-  reason: string;
-  private readonly twins = new Map<ParamLayout, TwinFn>();
-  private readonly gpus = new Map<GpuMode, GPU>();
-  private readonly gpuKernels = new Map<string, GpuKernelRun>();
-  /** why no GPU.js source exists (then 'auto' keeps to the twin) */
-  private gpuUnavailable: string | undefined;
+  private readonly rt: Runtime<ParamLayout>;
 
   constructor(
     private readonly prep: Prepared,
     inputs: readonly string[], params: readonly string[],
-    readonly requested: Backend, readonly precision: Precision,
+    requested: Backend, precision: Precision,
   ) {
     this.inputs = [...inputs];
     this.params = [...params];
     this.nOut = prep.roots.length;
     this.cost = estimateCost(countOps(prep.roots), this.nOut);
-    const js = twinSource(prep, 'shared');
-    let gpujs: string;
-    try {
-      gpujs = gpuSource(prep, 'shared').source;
-    } catch (err) {
-      // e.g. a constant beyond float32's range: fatal only where a kernel was asked for
-      if (!(err instanceof CompileError) || GPU_BACKENDS.has(requested)) throw err;
-      this.gpuUnavailable = err.message;
-      gpujs = '';
-    }
-    this.source = { js: `${jsPreamble(js.needs)}\n${js.body}`, gpujs };
+    this.rt = new Runtime(elementwiseSources(prep), { requested, precision, shown: 'shared' });
     const twin = ((x: Vec, p?: Vec, out?: Vec) => this.runTwin(x, p, out)) as Twin;
-    Object.defineProperty(twin, 'source', { value: this.source.js });
+    Object.defineProperty(twin, 'source', { value: this.rt.source.js });
     this.f64 = twin;
-    if (requested !== 'auto' && requested !== 'f64') this.gpu(requested); // fail early if unavailable
-    const planned = this.choose(MAX_CELLS_PER_CALL, requested === 'async');
-    this.backend = planned.backend === 'f64' ? 'f64' : plannedBackend(this.gpu(planned.backend));
-    this.threaded = planned.backend === 'async';
-    this.reason = `planned: ${planned.reason}`;
+    this.rt.plan(this.choose(MAX_CELLS_PER_CALL, requested === 'async'), 'planned');
   }
+
+  get requested(): Backend { return this.rt.requested; }
+  get precision(): Precision { return this.rt.precision; }
+  get source(): { readonly js: string; readonly gpujs: string } { return this.rt.source; }
+  get backend(): RanBackend { return this.rt.backend; }
+  get threaded(): boolean { return this.rt.threaded; }
+  get reason(): string { return this.rt.reason; }
 
   private choose(cells: number, async: boolean): Choice {
-    const r = this.requested;
-    if (r === 'auto') {
-      if (this.gpuUnavailable) return { backend: 'f64', reason: `no GPU.js kernel: ${this.gpuUnavailable}` };
-      return chooseBackend({ precision: this.precision, cost: this.cost, cells, async });
-    }
-    if (r === 'async' && !async) {
-      throw new CompileError("backend 'async' returns a Promise: call runAsync, not run", 'async');
-    }
-    return { backend: r, reason: `backend '${r}' requested` };
-  }
-
-  private gpu(mode: GpuMode): GPU {
-    let g = this.gpus.get(mode);
-    if (!g) {
-      g = createGpu(mode);
-      this.gpus.set(mode, g);
-    }
-    return g;
+    return this.rt.choose(async, () => chooseBackend({ precision: this.rt.precision, cost: this.cost, cells, async }));
   }
 
   /** Batch size and parameter layout of a call, validated. */
@@ -340,77 +228,39 @@ class CompiledKernel implements Kernel {
     let B: number;
     if (nIn > 0) {
       if (!x || x.length % nIn !== 0) {
-        throw new RangeError(`inputs have length ${x?.length}, not a multiple of ${nIn} (${this.inputs.join(', ')})`);
+        throw new ArgumentError(`inputs have length ${x?.length}, not a multiple of ${nIn} (${this.inputs.join(', ')})`);
       }
       B = x.length / nIn;
     } else if (out) B = Math.floor(out.length / this.nOut);
     else B = p && nP > 0 ? Math.floor(p.length / nP) : 1;
     if (nP === 0) return { B, layout: 'shared', P: PLACEHOLDER };
-    if (!p) throw new RangeError(`parameters ${this.params.join(', ')} need values`);
+    if (!p) throw new ArgumentError(`parameters ${this.params.join(', ')} need values`);
     let layout: ParamLayout;
     if (p.length === nP) layout = 'shared';
     else if (p.length === B * nP) layout = 'member';
     else {
-      throw new RangeError(`params have length ${p.length}: expected ${nP} (shared) or ${B}×${nP} = ${B * nP} (per member)`);
+      throw new ArgumentError(`params have length ${p.length}: expected ${nP} (shared) or ${B}×${nP} = ${B * nP} (per member)`);
     }
-    if (out && out.length < B * this.nOut) throw new RangeError(`out has length ${out.length} < ${B}×${this.nOut}`);
+    if (out && out.length < B * this.nOut) throw new ArgumentError(`out has length ${out.length} < ${B}×${this.nOut}`);
     return { B, layout, P: p };
-  }
-
-  private twin(layout: ParamLayout): TwinFn {
-    let f = this.twins.get(layout);
-    if (!f) {
-      const { body, needs } = twinSource(this.prep, layout);
-      f = buildJs<TwinFn>(body, needs);
-      this.twins.set(layout, f);
-    }
-    return f;
   }
 
   private runTwin(x: Vec, p?: Vec, out?: Vec): Vec {
     const { B, layout, P } = this.shape(x, p, out);
     const Y = out ?? new Float64Array(B * this.nOut);
-    return this.twin(layout)(x, P, Y, B);
+    return this.rt.twin<TwinFn>(layout)(x, P, Y, B);
   }
 
-  private gpuKernel(mode: GpuMode, B: number, layout: ParamLayout): GpuKernelRun {
-    const key = `${mode}|${B}|${layout}`;
-    let k = this.gpuKernels.get(key);
-    if (!k) {
-      const { source, functions } = gpuSource(this.prep, layout);
-      k = createGpuKernel(this.gpu(mode), { source, functions, output: [B * this.nOut], loopMaxIterations: 1 });
-      if (this.gpuKernels.size >= 8) this.evictOne();
-      this.gpuKernels.set(key, k);
-    }
-    return k;
-  }
-
-  private evictOne(): void {
-    const [key, k] = this.gpuKernels.entries().next().value as [string, GpuKernelRun];
-    this.gpuKernels.delete(key);
-    k.destroy?.();
-  }
-
-  /** Chunks of at most MAX_CELLS_PER_CALL cells: [first member, end member). */
-  private chunks(B: number): [number, number][] {
-    const per = Math.max(1, Math.floor(MAX_CELLS_PER_CALL / this.nOut));
-    const out: [number, number][] = [];
-    for (let b0 = 0; b0 < B; b0 += per) out.push([b0, Math.min(B, b0 + per)]);
-    return out;
-  }
-
-  private args(x: Vec, P: Vec, layout: ParamLayout, b0: number, b1: number): [Vec, Vec] {
+  /** The gpu.js calls of a batch: chunks of at most MAX_CELLS_PER_CALL cells, each copied into Y. */
+  private *gpuJob(mode: GpuMode, x: Vec, P: Vec, layout: ParamLayout, B: number, Y: Vec): KernelJob<Vec> {
     const { nIn, nP } = this.prep;
-    const X = nIn === 0 ? PLACEHOLDER : x.subarray(b0 * nIn, b1 * nIn);
-    const Pc = layout === 'member' ? P.subarray(b0 * nP, b1 * nP) : P;
-    return [X, Pc];
-  }
-
-  private record(choice: Choice, k: GpuKernelRun | undefined): void {
-    this.backend = k ? ranBackend(k) : 'f64';
-    this.threaded = k?.kernel?._lastRunPath === 'threaded';
-    const fallback = k?.kernel?.fallbackReason;
-    this.reason = fallback ? `${choice.reason}; gpu.js fell back: ${fallback}` : choice.reason;
+    for (const [b0, b1] of chunks(B, this.nOut)) {
+      const k = this.rt.kernel(mode, layout, { output: [(b1 - b0) * this.nOut], loopMaxIterations: 1 });
+      const X = nIn === 0 ? PLACEHOLDER : x.subarray(b0 * nIn, b1 * nIn);
+      const Pc = layout === 'member' ? P.subarray(b0 * nP, b1 * nP) : P;
+      copyResult(yield [k, [X, Pc]], Y, b0 * this.nOut);
+    }
+    return Y;
   }
 
   run(x: Vec, p?: Vec, out?: Vec): Vec {
@@ -418,19 +268,11 @@ class CompiledKernel implements Kernel {
     const choice = this.choose(B * this.nOut, false);
     const Y = out ?? new Float64Array(B * this.nOut);
     if (choice.backend === 'f64') {
-      this.twin(layout)(x, P, Y, B);
-      this.record(choice, undefined);
+      this.rt.twin<TwinFn>(layout)(x, P, Y, B);
+      this.rt.record(choice.reason);
       return Y;
     }
-    let last: GpuKernelRun | undefined;
-    for (const [b0, b1] of this.chunks(B)) {
-      last = this.gpuKernel(choice.backend, b1 - b0, layout);
-      const result = last(...this.args(x, P, layout, b0, b1));
-      if (result instanceof Promise) throw new CompileError(`gpu.js mode '${choice.backend}' returned a Promise: call runAsync`);
-      copyResult(result, Y, b0 * this.nOut);
-    }
-    this.record(choice, last);
-    return Y;
+    return this.rt.run(this.gpuJob(choice.backend, x, P, layout, B, Y), choice);
   }
 
   async runAsync(x: Vec, p?: Vec, out?: Vec): Promise<Vec> {
@@ -438,40 +280,16 @@ class CompiledKernel implements Kernel {
     const choice = this.choose(B * this.nOut, true);
     const Y = out ?? new Float64Array(B * this.nOut);
     if (choice.backend === 'f64') {
-      this.twin(layout)(x, P, Y, B);
-      this.record(choice, undefined);
+      this.rt.twin<TwinFn>(layout)(x, P, Y, B);
+      this.rt.record(choice.reason);
       return Y;
     }
-    let last: GpuKernelRun | undefined;
-    for (const [b0, b1] of this.chunks(B)) {
-      last = this.gpuKernel(choice.backend, b1 - b0, layout);
-      copyResult(await last(...this.args(x, P, layout, b0, b1)), Y, b0 * this.nOut);
-    }
-    this.record(choice, last);
-    return Y;
+    return this.rt.runAsync(this.gpuJob(choice.backend, x, P, layout, B, Y), choice);
   }
 
   dispose(): void {
-    for (const k of this.gpuKernels.values()) k.destroy?.();
-    this.gpuKernels.clear();
-    for (const g of this.gpus.values()) void g.destroy();
-    this.gpus.clear();
+    this.rt.dispose();
   }
-}
-
-export const GPU_BACKENDS = new Set<Backend>(['cpu', 'webasm', 'async', 'gpu']);
-
-/** Validates a backend/precision pair and returns the precision that applies. */
-export function checkOptions(backend: Backend, precision: Precision | undefined): Precision {
-  if (!['auto', 'f64', 'cpu', 'webasm', 'async', 'gpu'].includes(backend)) {
-    throw new CompileError(`unknown backend ${quote(backend)} (known: auto, f64, cpu, webasm, async, gpu)`, String(backend));
-  }
-  const p = precision ?? (GPU_BACKENDS.has(backend) ? 'f32' : 'f64');
-  if (p !== 'f32' && p !== 'f64') throw new CompileError(`unknown precision ${quote(p)} (known: f64, f32)`, String(p));
-  if (p === 'f64' && GPU_BACKENDS.has(backend)) {
-    throw new CompileError(`backend '${backend}' computes in float32; precision 'f64' needs backend 'f64' or 'auto'`, backend);
-  }
-  return p;
 }
 
 /**
@@ -561,7 +379,7 @@ export function compileRhs(system: System, opts: RhsOptions = {}): BatchRhs {
     let f = fns.get(layout);
     if (!f) {
       const { body, needs } = rhsSource(prep, layout, timeSlot);
-      f = buildJs<RhsFn>(body, needs);
+      f = twinFunction<RhsFn>(`${jsPreamble(needs)}\n${body}`);
       fns.set(layout, f);
     }
     return f;
@@ -571,18 +389,18 @@ export function compileRhs(system: System, opts: RhsOptions = {}): BatchRhs {
 
   const bind = (P: ArrayLike<number>): BatchRhs => {
     if (nP > 0 && (!P || typeof P.length !== 'number' || P.length === 0)) {
-      throw new RangeError(`parameters ${system.params.join(', ')} need values`);
+      throw new ArgumentError(`parameters ${system.params.join(', ')} need values`);
     }
     if (nP > 0 && P.length % nP !== 0) {
-      throw new RangeError(`params have length ${P.length}: expected ${nP} (shared) or B×${nP} (per member)`);
+      throw new ArgumentError(`params have length ${P.length}: expected ${nP} (shared) or B×${nP} (per member)`);
     }
     const layout: ParamLayout = nP === 0 || P.length === nP ? 'shared' : 'member';
     const inner = build(layout);
     const rhs = ((t: number, y: Float64Array, dydt: Float64Array) => {
-      if (y.length % D !== 0) throw new RangeError(`state has length ${y.length}, not a multiple of ${D}`);
-      if (dydt.length < y.length) throw new RangeError(`dydt has length ${dydt.length} < ${y.length}`);
+      if (y.length % D !== 0) throw new ArgumentError(`state has length ${y.length}, not a multiple of ${D}`);
+      if (dydt.length < y.length) throw new ArgumentError(`dydt has length ${dydt.length} < ${y.length}`);
       if (layout === 'member' && P.length !== (y.length / D) * nP) {
-        throw new RangeError(`params have length ${P.length}: expected ${nP} (shared) or ${y.length / D}×${nP} (per member)`);
+        throw new ArgumentError(`params have length ${P.length}: expected ${nP} (shared) or ${y.length / D}×${nP} (per member)`);
       }
       inner(t, y, dydt, P);
     }) as BatchRhs;

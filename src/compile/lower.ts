@@ -4,11 +4,12 @@
 // that actually runs. After lowering no user-supplied string is left: a
 // declared symbol is only its slot number.
 
-import { type Expr, type FnName, FUNCTIONS, CONSTANTS, isFnName } from '../symbolic/expr.ts';
-import { checkSymbolName } from '../symbolic/parse.ts';
+import { InputError } from '../core/index.ts';
+import { type Expr, type FnName, FUNCTIONS, CONSTANTS, isFnName } from '../symbolic/index.ts';
+import { checkSymbolName } from '../symbolic/index.ts';
 
 /** A refused compilation: names the offending token and what was expected. */
-export class CompileError extends Error {
+export class CompileError extends InputError {
   constructor(message: string, readonly token?: string) {
     super(message);
     this.name = 'CompileError';

@@ -2,18 +2,17 @@
 // of X (N×d) and y_j of Y (M×d): dot = x_i·y_j, sqdist = |x_i − y_j|² (summed
 // directly, not as nx2 + ny2 − 2·dot, which cancels), nx2 = |x_i|²,
 // ny2 = |y_j|² (norms computed once per row, in f64). For NTK Gram matrices
-// and MMD. Runs on the f64 twin or a GPU.js kernel (four columns per cell).
+// and MMD. Runs on the f64 twin or a GPU.js kernel (four columns per cell),
+// through the compile runtime (runtime.ts: caches, chunks of rows, backend
+// choice with runtime-cost.ts's pairwise figures, report).
 
-import { availableParallelism } from 'node:os';
-import type { GPU } from 'gpu.js';
-import type { Expr } from '../symbolic/expr.ts';
-import { F64_FUNCTIONS } from '../symbolic/evaluate.ts';
+import { ArgumentError } from '../core/index.ts';
+import type { Expr } from '../symbolic/index.ts';
 import { CompileError, Lowering, declare, type Op } from './lower.ts';
-import { assertSafeSource, emitBlock, gpuFunctionSources, jsPreamble, newNeeds, type Needs } from './emit.ts';
-import {
-  type GpuKernelRun, type GpuMode, type RanBackend, createGpu, createGpuKernel, plannedBackend, ranBackend, returnFlatOutput,
-} from './gpujs.ts';
-import { type Backend, type Precision, type Vec, THREADING } from './kernel.ts';
+import { emitBlock, gpuFunctionSources, jsPreamble, newNeeds, type Needs } from './emit.ts';
+import type { GpuMode, RanBackend } from './gpujs.ts';
+import { type Backend, type KernelJob, type ShapeSources, type Vec, Runtime, checkOptions, chunks } from './runtime.ts';
+import { type Choice, type CostEstimate, type Precision, choosePairwise, estimatePairwiseCost, variantOps } from './runtime-cost.ts';
 
 /** The names f may use besides its parameters, in slot order. */
 export const PAIRWISE_NAMES = ['dot', 'sqdist', 'nx2', 'ny2'] as const;
@@ -211,74 +210,80 @@ function squaredNorms(X: Vec, n: number, d: number): Float64Array {
   return out;
 }
 
+/** The slots an Op DAG reads. */
+function readSlots(root: Op): Set<number> {
+  const seen = new Set<number>(), slots = new Set<number>();
+  const visit = (n: Op): void => {
+    if (seen.has(n.id)) return;
+    seen.add(n.id);
+    switch (n.op) {
+      case 'num': return;
+      case 'ref': slots.add(n.slot); return;
+      case 'neg': case 'ipow': visit(n.a); return;
+      case 'call': n.args.forEach(visit); return;
+      case 'sum': n.terms.forEach(visit); return;
+      case 'prod': n.factors.forEach(visit); return;
+      default: visit(n.a); visit(n.b);
+    }
+  };
+  visit(root);
+  return slots;
+}
+
+/** The pairwise shape: one variant; its twin, its GPU.js source (Array(4) cells). */
+function pairwiseSources(root: Op, d: number, nP: number): ShapeSources<'pair'> {
+  return {
+    twin() {
+      const { body, needs } = twinSource(root, d, nP);
+      return `${jsPreamble(needs)}\n${body}`;
+    },
+    gpu: () => gpuSource(root, d, nP),
+  };
+}
+
 class CompiledPairwise implements PairwiseKernel {
   readonly uses: ReadonlySet<PairwiseName>;
-  readonly source: { js: string; gpujs: string };
   readonly f64: (X: Vec, Y: Vec, params?: Vec, out?: Vec) => Vec;
-  backend: RanBackend;
-  threaded = false;
-  reason: string;
-  private twinFn: TwinFn | undefined;
-  private readonly gpus = new Map<GpuMode, GPU>();
-  private readonly kernels = new Map<string, GpuKernelRun>();
-  private gpuUnavailable: string | undefined;
+  /** predicted ns per output cell on each path, used by 'auto' */
+  readonly cost: CostEstimate;
+  private readonly rt: Runtime<'pair'>;
 
-  constructor(
-    private readonly root: Op, readonly d: number, readonly params: readonly string[],
-    readonly requested: Backend, readonly precision: Precision,
-  ) {
-    const js = twinSource(root, d, params.length);
-    let gpujs = '';
-    try {
-      gpujs = gpuSource(root, d, params.length).source;
-    } catch (err) {
-      if (!(err instanceof CompileError) || GPU_BACKENDS.has(requested)) throw err;
-      this.gpuUnavailable = err.message;
-    }
-    this.source = { js: `${jsPreamble(js.needs)}\n${js.body}`, gpujs };
-    this.uses = new Set(PAIRWISE_NAMES.filter((_, s) => js.needs.slots.has(s)));
+  constructor(root: Op, readonly d: number, readonly params: readonly string[], requested: Backend, precision: Precision) {
+    this.rt = new Runtime(pairwiseSources(root, d, params.length), { requested, precision, shown: 'pair', kernels: 4, flat: true });
+    const reads = readSlots(root);
+    this.uses = new Set(PAIRWISE_NAMES.filter((_, s) => reads.has(s)));
+    this.cost = estimatePairwiseCost(variantOps([root], (slot) => slot < 4), d, this.uses.has('dot') || this.uses.has('sqdist'));
     this.f64 = (X, Y, p, out) => this.runTwin(X, Y, p, out);
-    if (requested !== 'auto' && requested !== 'f64') this.gpu(requested);
-    const planned = this.choose(Infinity, requested === 'async');
-    this.backend = planned.backend === 'f64' ? 'f64' : plannedBackend(this.gpu(planned.backend));
-    this.threaded = planned.backend === 'async';
-    this.reason = `planned: ${planned.reason}`;
+    this.rt.plan(this.choose(Infinity, requested === 'async'), 'planned');
   }
+
+  get requested(): Backend { return this.rt.requested; }
+  get precision(): Precision { return this.rt.precision; }
+  get source(): { readonly js: string; readonly gpujs: string } { return this.rt.source; }
+  get backend(): RanBackend { return this.rt.backend; }
+  get threaded(): boolean { return this.rt.threaded; }
+  get reason(): string { return this.rt.reason; }
 
   /**
    * Auto: f64 → twin. f32 → the threaded kernel for runAsync calls of at
    * least THREADING.minCells cells on ≥ 2 cores (N = 2048, d = 64 RBF: 0.25 s
    * vs 0.55 s for a single-threaded f64 loop on 2 cores), else the twin (the
-   * single-threaded webasm kernel only matches it: 0.51 s).
+   * single-threaded webasm kernel only matches it: 0.51 s); see choosePairwise.
    */
-  private choose(cells: number, async: boolean): { backend: 'f64' | GpuMode; reason: string } {
-    const r = this.requested;
-    if (r === 'async' && !async) throw new CompileError("backend 'async' returns a Promise: call runAsync, not run", 'async');
-    if (r !== 'auto') return { backend: r, reason: `backend '${r}' requested` };
-    if (this.precision === 'f64') return { backend: 'f64', reason: "precision 'f64': only the twin computes in f64" };
-    if (this.gpuUnavailable) return { backend: 'f64', reason: `no GPU.js kernel: ${this.gpuUnavailable}` };
-    if (async && cells >= THREADING.minCells && availableParallelism() >= 2) {
-      return { backend: 'async', reason: `f32, ${cells} cells × d = ${this.d}: threaded kernel` };
-    }
-    return { backend: 'f64', reason: `f32, ${async ? `${cells} cells` : 'sync call'}: the twin is as fast as one kernel thread` };
-  }
-
-  private gpu(mode: GpuMode): GPU {
-    let g = this.gpus.get(mode);
-    if (!g) { g = createGpu(mode); this.gpus.set(mode, g); }
-    return g;
+  private choose(cells: number, async: boolean): Choice {
+    return this.rt.choose(async, () => choosePairwise({ precision: this.rt.precision, cost: this.cost, cells, d: this.d, async }));
   }
 
   private shape(X: Vec, Y: Vec, p: Vec | undefined, out: Vec | undefined): { N: number; M: number; P: Vec } {
     const { d } = this;
-    if (!X || X.length % d !== 0) throw new RangeError(`X has length ${X?.length}, not a multiple of d = ${d}`);
-    if (!Y || Y.length % d !== 0) throw new RangeError(`Y has length ${Y?.length}, not a multiple of d = ${d}`);
+    if (!X || X.length % d !== 0) throw new ArgumentError(`X has length ${X?.length}, not a multiple of d = ${d}`);
+    if (!Y || Y.length % d !== 0) throw new ArgumentError(`Y has length ${Y?.length}, not a multiple of d = ${d}`);
     const N = X.length / d, M = Y.length / d;
     const nP = this.params.length;
     if (nP > 0 && (!p || p.length !== nP)) {
-      throw new RangeError(`params ${this.params.join(', ')}: expected ${nP} values, got ${p?.length ?? 'none'}`);
+      throw new ArgumentError(`params ${this.params.join(', ')}: expected ${nP} values, got ${p?.length ?? 'none'}`);
     }
-    if (out && out.length < N * M) throw new RangeError(`out has length ${out.length} < ${N}×${M}`);
+    if (out && out.length < N * M) throw new ArgumentError(`out has length ${out.length} < ${N}×${M}`);
     return { N, M, P: nP > 0 ? p! : PLACEHOLDER };
   }
 
@@ -289,91 +294,63 @@ class CompiledPairwise implements PairwiseKernel {
     ];
   }
 
-  /** X, Y, NX, NY for the kernel, with Y and NY padded to whole column blocks. */
-  private gpuArgs(X: Vec, Y: Vec, N: number, M: number): [Vec, Vec, Vec, Vec] {
+  private twinRun(X: Vec, Y: Vec, P: Vec, N: number, M: number, out: Vec | undefined): Vec {
     const [NX, NY] = this.norms(X, Y, N, M);
-    return [X, padRows(Y, M, this.d), NX, this.uses.has('ny2') ? padRows(NY, M, 1) : NY];
+    return this.rt.twin<TwinFn>('pair')(X, Y, NX, NY, P, out ?? new Float64Array(N * M), N, M);
   }
 
   private runTwin(X: Vec, Y: Vec, p?: Vec, out?: Vec): Vec {
     const { N, M, P } = this.shape(X, Y, p, out);
-    if (!this.twinFn) {
-      const { body, needs } = twinSource(this.root, this.d, this.params.length);
-      const src = `${jsPreamble(needs)}\n${body}`;
-      assertSafeSource(src);
-      this.twinFn = new Function('H', src)(F64_FUNCTIONS) as TwinFn;
-    }
+    return this.twinRun(X, Y, P, N, M, out);
+  }
+
+  /**
+   * The gpu.js calls: rows of X in chunks of at most MAX_CELLS_PER_CALL
+   * cells, against all of Y (and its norms) padded to whole column blocks.
+   */
+  private *gpuJob(mode: GpuMode, X: Vec, Y: Vec, P: Vec, N: number, M: number, K: Vec): KernelJob<Vec> {
+    const { d } = this;
     const [NX, NY] = this.norms(X, Y, N, M);
-    return this.twinFn(X, Y, NX, NY, P, out ?? new Float64Array(N * M), N, M);
-  }
-
-  private kernel(mode: GpuMode, N: number, M: number): GpuKernelRun {
-    const key = `${mode}|${N}|${M}`;
-    let k = this.kernels.get(key);
-    if (!k) {
-      const { source, functions } = gpuSource(this.root, this.d, this.params.length);
-      k = createGpuKernel(this.gpu(mode), {
-        source, functions, output: [N, Math.ceil(M / COLS)], loopMaxIterations: this.d, returnType: 'Array(4)',
-      });
-      returnFlatOutput(k);
-      if (this.kernels.size >= 4) {
-        const [oldKey, old] = this.kernels.entries().next().value as [string, GpuKernelRun];
-        this.kernels.delete(oldKey);
-        old.destroy?.();
-      }
-      this.kernels.set(key, k);
+    const Yp = padRows(Y, M, d), NYp = this.uses.has('ny2') ? padRows(NY, M, 1) : NY;
+    const blocks = Math.ceil(M / COLS);
+    const parts = chunks(N, blocks);
+    for (const [i0, i1] of parts) {
+      const whole = parts.length === 1;
+      const k = this.rt.kernel(mode, 'pair', { output: [i1 - i0, blocks], loopMaxIterations: d, returnType: 'Array(4)' });
+      const Xc = whole ? X : X.subarray(i0 * d, i1 * d);
+      const NXc = whole || !this.uses.has('nx2') ? NX : NX.subarray(i0, i1);
+      const result = yield [k, [Xc, Yp, NXc, NYp, P]];
+      unpackColumns(result, whole ? K : K.subarray(i0 * M, i1 * M), i1 - i0, M);
     }
-    return k;
-  }
-
-  private record(reason: string, k: GpuKernelRun | undefined): void {
-    this.backend = k ? ranBackend(k) : 'f64';
-    this.threaded = k?.kernel?._lastRunPath === 'threaded';
-    const fallback = k?.kernel?.fallbackReason;
-    this.reason = fallback ? `${reason}; gpu.js fell back: ${fallback}` : reason;
+    return K;
   }
 
   run(X: Vec, Y: Vec, p?: Vec, out?: Vec): Vec {
     const { N, M, P } = this.shape(X, Y, p, out);
     const choice = this.choose(N * M, false);
     if (choice.backend === 'f64') {
-      const K = this.runTwin(X, Y, p, out);
-      this.record(choice.reason, undefined);
+      const K = this.twinRun(X, Y, P, N, M, out);
+      this.rt.record(choice.reason);
       return K;
     }
-    const k = this.kernel(choice.backend, N, M);
-    const result = k(...this.gpuArgs(X, Y, N, M), P);
-    if (result instanceof Promise) throw new CompileError(`gpu.js mode '${choice.backend}' returned a Promise: call runAsync`);
-    const K = out ?? new Float64Array(N * M);
-    unpackColumns(result, K, N, M);
-    this.record(choice.reason, k);
-    return K;
+    return this.rt.run(this.gpuJob(choice.backend, X, Y, P, N, M, out ?? new Float64Array(N * M)), choice);
   }
 
   async runAsync(X: Vec, Y: Vec, p?: Vec, out?: Vec): Promise<Vec> {
     const { N, M, P } = this.shape(X, Y, p, out);
     const choice = this.choose(N * M, true);
     if (choice.backend === 'f64') {
-      const K = this.runTwin(X, Y, p, out);
-      this.record(choice.reason, undefined);
+      const K = this.twinRun(X, Y, P, N, M, out);
+      this.rt.record(choice.reason);
       return K;
     }
-    const k = this.kernel(choice.backend, N, M);
-    const K = out ?? new Float64Array(N * M);
-    unpackColumns(await k(...this.gpuArgs(X, Y, N, M), P), K, N, M);
-    this.record(choice.reason, k);
-    return K;
+    return this.rt.runAsync(this.gpuJob(choice.backend, X, Y, P, N, M, out ?? new Float64Array(N * M)), choice);
   }
 
   dispose(): void {
-    for (const k of this.kernels.values()) k.destroy?.();
-    this.kernels.clear();
-    for (const g of this.gpus.values()) void g.destroy();
-    this.gpus.clear();
+    this.rt.dispose();
   }
 }
-
-const GPU_BACKENDS = new Set<Backend>(['cpu', 'webasm', 'async', 'gpu']);
 
 /**
  * Compiles a pairwise kernel f over `dot`, `sqdist`, `nx2`, `ny2` and the
@@ -384,13 +361,7 @@ export function compilePairwise(f: Expr, opts: PairwiseOptions): PairwiseKernel 
   if (!Number.isSafeInteger(d) || d < 1) throw new CompileError(`d must be a positive integer, got ${String(d)}`);
   const params = opts.params ?? [];
   const backend = opts.backend ?? 'auto';
-  if (!['auto', 'f64', 'cpu', 'webasm', 'async', 'gpu'].includes(backend)) {
-    throw new CompileError(`unknown backend ${JSON.stringify(String(backend))} (known: auto, f64, cpu, webasm, async, gpu)`, String(backend));
-  }
-  const precision = opts.precision ?? (GPU_BACKENDS.has(backend) ? 'f32' : 'f64');
-  if (precision === 'f64' && GPU_BACKENDS.has(backend)) {
-    throw new CompileError(`backend '${backend}' computes in float32; precision 'f64' needs backend 'f64' or 'auto'`, backend);
-  }
+  const precision = checkOptions(backend, opts.precision);
   const lowering = new Lowering(declare([{ role: 'pairwise value', names: PAIRWISE_NAMES }, { role: 'param', names: params }]));
   return new CompiledPairwise(lowering.lower(f), d, [...params], backend, precision);
 }

@@ -1,5 +1,5 @@
 // Activations with closed-form dual kernels (neural-tangents conventions, see
-// ../shared/refs/ntk/README.md). For a centred Gaussian pair (u, v) with
+// test/fixtures/ntk/README.md). For a centred Gaussian pair (u, v) with
 // Var u = s1, Var v = s2, Cov(u, v) = S, each activation φ gives
 //
 //   K  = E[φ(u) φ(v)]        K̇ = E[φ'(u) φ'(v)]        k(q) = E[φ(u)²], u ~ N(0, q)
@@ -13,11 +13,12 @@
 //     compiled f32 kernel (expr.ts).
 // test/ntk/activations.test.ts checks both against 2-D Gauss–Hermite quadrature.
 
+import { InputError } from '../core/index.ts';
 import {
   type Expr, add, mul, sub, div, pow, neg, call, num, rat, sym, PI, ZERO, ONE, TWO, HALF,
-} from '../symbolic/expr.ts';
-import { erf } from '../numeric/special.ts';
-import { formatNumber } from '../compile/emit.ts';
+} from '../symbolic/index.ts';
+import { erf } from '../numeric/index.ts';
+import { formatNumber } from '../compile/index.ts';
 
 /** A closed-form activation known to the kernel engine. */
 export type ClosedFormName =
@@ -68,7 +69,7 @@ export interface Activation {
 }
 
 /** Thrown for an activation that cannot be built (bad parameter, unknown name, ...). */
-export class ActivationError extends Error {
+export class ActivationError extends InputError {
   constructor(message: string) {
     super(message);
     this.name = 'ActivationError';
@@ -566,8 +567,15 @@ function hermiteActivation(k: number): Activation {
 
 // ---------------------------------------------------------------- registry
 
-/** Names (and aliases) accepted by `activation()` and the architecture parser, with their parameter names. */
-export const ACTIVATION_SIGNATURES: Readonly<Record<ClosedFormName, { params: readonly string[]; defaults: readonly (number | undefined)[]; variadic?: boolean }>> = {
+/** The parameters of a closed-form activation, positional order, with defaults (undefined: required). */
+export interface ActivationSignature { params: readonly string[]; defaults: readonly (number | undefined)[]; variadic?: boolean }
+
+/**
+ * Names accepted by `closedFormActivation()` and the architecture parser, with their
+ * parameter names. A frozen object without prototype: `ACTIVATION_SIGNATURES['constructor']`
+ * is undefined (look names up through canonicalActivationName).
+ */
+export const ACTIVATION_SIGNATURES: Readonly<Record<ClosedFormName, ActivationSignature>> = Object.freeze(Object.assign(Object.create(null) as Record<ClosedFormName, ActivationSignature>, {
   relu: { params: [], defaults: [] },
   leaky_relu: { params: ['alpha'], defaults: [undefined] },
   abrelu: { params: ['a', 'b'], defaults: [undefined, undefined] },
@@ -586,19 +594,20 @@ export const ACTIVATION_SIGNATURES: Readonly<Record<ClosedFormName, { params: re
   monomial: { params: ['k'], defaults: [undefined] },
   polynomial: { params: ['coef'], defaults: [], variadic: true },
   hermite: { params: ['k'], defaults: [undefined] },
-};
+} satisfies Record<ClosedFormName, ActivationSignature>));
 
-/** Alternative spellings (lowercased, '_' removed) → canonical name. */
-const ALIASES: Record<string, ClosedFormName> = {
-  relu: 'relu', leakyrelu: 'leaky_relu', abrelu: 'abrelu', abs: 'abs', sign: 'sign', erf: 'erf',
-  sigmoidlike: 'sigmoid_like', gelu: 'gelu', sin: 'sin', cos: 'cos', rbf: 'rbf', exp: 'exp',
-  gaussian: 'gaussian', gabor: 'gabor', identity: 'identity', monomial: 'monomial',
-  polynomial: 'polynomial', hermite: 'hermite',
-};
+/** Spellings (lowercased, '_' removed) → canonical name. */
+const ALIASES: ReadonlyMap<string, ClosedFormName> = new Map<string, ClosedFormName>([
+  ['relu', 'relu'], ['leakyrelu', 'leaky_relu'], ['abrelu', 'abrelu'], ['abs', 'abs'], ['sign', 'sign'], ['erf', 'erf'],
+  ['sigmoidlike', 'sigmoid_like'], ['gelu', 'gelu'], ['sin', 'sin'], ['cos', 'cos'], ['rbf', 'rbf'], ['exp', 'exp'],
+  ['gaussian', 'gaussian'], ['gabor', 'gabor'], ['identity', 'identity'], ['monomial', 'monomial'],
+  ['polynomial', 'polynomial'], ['hermite', 'hermite'],
+]);
 
-/** The canonical closed-form name for a spelling ('LeakyRelu', 'leaky_relu', ...), or undefined. */
+/** The canonical closed-form name for a spelling ('LeakyRelu', 'leaky_relu', ...), or undefined ('constructor' too). */
 export function canonicalActivationName(name: string): ClosedFormName | undefined {
-  return ALIASES[name.toLowerCase().replace(/_/g, '')];
+  if (typeof name !== 'string') return undefined;
+  return ALIASES.get(name.toLowerCase().replace(/_/g, ''));
 }
 
 /** The closed-form names, for error messages. */
@@ -613,7 +622,7 @@ export const SIGMOID_LIKE_B = 1 / 2.4020563531719796;
  * arity or values.
  */
 export function closedFormActivation(name: ClosedFormName, args: readonly number[]): Activation {
-  const sig = ACTIVATION_SIGNATURES[name];
+  const sig = Object.hasOwn(ACTIVATION_SIGNATURES, name) ? ACTIVATION_SIGNATURES[name] : undefined;
   if (!sig) throw new ActivationError(`unknown activation '${String(name)}' (known: ${CLOSED_FORM_NAMES.join(', ')}, elementwise)`);
   if (!sig.variadic && args.length !== sig.params.length) {
     throw new ActivationError(`${name} takes ${sig.params.length} argument(s)${sig.params.length ? ` (${sig.params.join(', ')})` : ''}, got ${args.length}`);

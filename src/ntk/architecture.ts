@@ -8,6 +8,7 @@
 // b_std · b with W, b ~ N(0, 1); 'standard': z = W x + b with W ~ N(0, W_std²/n_in),
 // b ~ N(0, b_std²). b_std = null (spec: none) means no bias parameter at all.
 
+import { InputError } from '../core/index.ts';
 import { type Activation, ActivationError } from './activations.ts';
 
 export type Parameterization = 'ntk' | 'standard';
@@ -53,7 +54,7 @@ export interface Architecture {
 }
 
 /** An architecture that cannot be built: the message says which layer and why. */
-export class ArchitectureError extends Error {
+export class ArchitectureError extends InputError {
   constructor(message: string) {
     super(message);
     this.name = 'ArchitectureError';

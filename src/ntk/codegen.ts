@@ -10,12 +10,16 @@
 // diagonal_batch=True), computed first by `diag`. The generated text is made of
 // this file's fixed templates, the activations' fixed templates and numeric
 // literals (through `lit`, which accepts finite numbers only): no user text.
+// compileSource hands it to the compile runtime (compile/runtime.ts), whose
+// assertSafeSource check (vocabulary 'ntk') refuses anything else.
 //
 // Both functions are self-contained (helpers in the preamble), so the same source
 // runs on the main thread and in worker threads.
 
 import { type Activation, lit } from './activations.ts';
 import type { Architecture } from './architecture.ts';
+import { ArgumentError } from '../core/index.ts';
+import { twinFunction } from '../compile/index.ts';
 
 /**
  * Helpers available to templates:
@@ -70,7 +74,7 @@ export interface KernelPlan {
 export function kernelPlan(arch: Architecture, d: number, wantNtk: boolean): KernelPlan {
   const width = arch.width;
   if (arch.parameterization === 'standard' && width === undefined) {
-    throw new RangeError("the standard-parameterization NTK scales with the hidden width: give { width } (or '; width=512' in the spec)");
+    throw new ArgumentError("the standard-parameterization NTK scales with the hidden width: give { width } (or '; width=512' in the spec)");
   }
   return {
     d, depth: arch.depth,
@@ -228,17 +232,13 @@ export type RowsFn = (
   EXT: unknown, OUT: Float64Array | null,
 ) => void;
 
-const compiled = new Map<string, unknown>();
-
-/** Compiles a generated source (cached by text; a few dozen entries at most). */
+/**
+ * Compiles a generated source through the compile runtime: checked by
+ * assertSafeSource against the 'ntk' vocabulary (these templates and
+ * numeric literals, nothing else), then cached by text with every other twin.
+ */
 export function compileSource<F>(source: string): F {
-  let f = compiled.get(source);
-  if (!f) {
-    f = new Function(source)() as unknown;
-    if (compiled.size >= 64) compiled.delete(compiled.keys().next().value as string);
-    compiled.set(source, f);
-  }
-  return f as F;
+  return twinFunction<F>(source, 'ntk');
 }
 
 /** arccos(x), x ∈ [−1, 1], as the kernels compute it (exported for tests). */

@@ -7,9 +7,9 @@
 // relative there. test/ntk/compiled.test.ts checks every entry against the f64
 // kernel within the running error bound of compile/bound.ts.
 
-import { type Expr, children } from '../symbolic/expr.ts';
-import { compilePairwise, type PairwiseKernel } from '../compile/pairwise.ts';
-import type { Backend, Precision } from '../compile/kernel.ts';
+import { type Expr, children } from '../symbolic/index.ts';
+import { compilePairwise, type PairwiseKernel } from '../compile/index.ts';
+import type { Backend, Precision } from '../compile/index.ts';
 import type { Architecture } from './architecture.ts';
 import { type Inputs, type Matrix, KernelInputError, toMatrix } from './kernels.ts';
 import { kernelExprs } from './recursion.ts';

@@ -12,14 +12,14 @@
 // −0.99 … 0.99; the largest difference seen over the bands used is reported.
 // The method and accuracy are in `method`, `exact` and `accuracy`.
 
-import { type Expr, sym } from '../symbolic/expr.ts';
-import { parse } from '../symbolic/parse.ts';
-import { diff } from '../symbolic/diff.ts';
-import { print } from '../symbolic/print.ts';
-import { substitute } from '../symbolic/substitute.ts';
-import { gaussianExpectation } from '../symbolic/gaussian.ts';
-import { compile } from '../compile/kernel.ts';
-import { gaussHermite, MAX_GAUSS_HERMITE_ORDER } from '../numeric/quadrature.ts';
+import { type Expr, sym } from '../symbolic/index.ts';
+import { parse } from '../symbolic/index.ts';
+import { diff } from '../symbolic/index.ts';
+import { print } from '../symbolic/index.ts';
+import { substitute } from '../symbolic/index.ts';
+import { gaussianExpectation } from '../symbolic/index.ts';
+import { compile } from '../compile/index.ts';
+import { gaussHermite, MAX_GAUSS_HERMITE_ORDER } from '../numeric/index.ts';
 import { type Activation, type DualExprs, ActivationError } from './activations.ts';
 
 export interface ElementwiseOptions {

@@ -13,9 +13,10 @@
 // so the empirical NTK factorises per layer (no N×P Jacobian is formed):
 //   Θ(x, x') = Σ_l α_l² (δ_l·δ_l')(a_{l−1}·a_{l−1}') + [bias] β_l² (δ_l·δ_l').
 
-import { Rng } from '../numeric/rng.ts';
+import { Rng } from '../numeric/index.ts';
 import type { Architecture } from './architecture.ts';
 import { type Inputs, type Matrix, toMatrix, KernelInputError } from './kernels.ts';
+import { ArgumentError } from '../core/index.ts';
 
 /** Where one dense layer's parameters sit in the flat parameter vector. */
 export interface DenseParams {
@@ -402,7 +403,7 @@ export function trainMse(net: FiniteNetwork, xTrain: Inputs, yTrain: ArrayLike<n
     const f = trained.forward(X);
     for (let i = 0; i < n; i++) {
       r[i] = (f[i] - yTrain[i]) / n;
-      if (!Number.isFinite(r[i])) throw new RangeError(`gradient descent diverged at step ${s} (learningRate ${eta}): f(x_${i}) = ${f[i]}`);
+      if (!Number.isFinite(r[i])) throw new ArgumentError(`gradient descent diverged at step ${s} (learningRate ${eta}): f(x_${i}) = ${f[i]}`);
     }
     const g = trained.gradient(X, r);
     const P = trained.params;

@@ -6,10 +6,11 @@
 // in cache), and its diagonal uses S_ii = s_i exactly (correlation exactly 1),
 // which neural-tangents gets only up to O(√eps) for ReLU.
 
-import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Architecture } from './architecture.ts';
 import { type DiagFn, type RowsFn, type KernelPlan, TILE, allTemplated, compileSource, diagSource, kernelPlan, rowsSource } from './codegen.ts';
+import { ArgumentError } from '../core/index.ts';
+import { chooseTwinThreads } from '../compile/index.ts';
 
 /** A dense row-major f64 matrix. */
 export interface Matrix {
@@ -22,7 +23,7 @@ export interface Matrix {
 export type Inputs = Matrix | readonly (readonly number[])[];
 
 /** Wrong shapes or values of kernel inputs. */
-export class KernelInputError extends RangeError {
+export class KernelInputError extends ArgumentError {
   constructor(message: string) {
     super(message);
     this.name = 'KernelInputError';
@@ -117,7 +118,7 @@ function prepare(arch: Architecture, x1: Inputs, x2: Inputs | null | undefined, 
     const bad = diag(X.data, X.rows, D, R, extD);
     if (bad >= 0) {
       const row = Math.floor(bad / DS), layer = bad % DS;
-      throw new RangeError(
+      throw new ArgumentError(
         `the variance of ${name} row ${row} entering ${layer < plan.depth ? `activation ${layer + 1} (${plan.activations[layer].spec})` : 'the output'} `
         + `is ${D[bad]}: the kernel overflows f64 or leaves the activation's domain for ${arch.spec}`);
     }
@@ -236,12 +237,9 @@ function dealBlocks(N1: number, threads: number): Int32Array[] {
   });
 }
 
-/** Default thread count: all cores for ≥ 2^18 entries of closed-form activations. */
+/** Default thread count (the compile runtime's rule): all cores, at most 8, for ≥ 2^18 entries of closed-form activations. */
 function defaultThreads(p: Prepared): number {
-  const entries = p.X1.rows * p.X2.rows * (p.gram ? 0.5 : 1);
-  if (!allTemplated(p.plan) || entries < 2 ** 18) return 0;
-  const cores = availableParallelism();
-  return cores >= 2 ? Math.min(cores, 8) : 0;
+  return chooseTwinThreads(p.X1.rows * p.X2.rows * (p.gram ? 0.5 : 1), allTemplated(p.plan));
 }
 
 /**
@@ -265,6 +263,7 @@ export async function kernelsAsync(arch: Architecture, x1: Inputs, x2?: Inputs |
   const X1 = toShared(p.X1.data);
   const X2 = p.gram ? X1 : toShared(p.X2.data);
   const source = rowsSource(p.plan);
+  compileSource(source); // checked (and compiled once) here: workers only run sources the runtime accepted
   const blockLists = dealBlocks(N1, threads);
   await Promise.all(blockLists.map((blocks, t) => new Promise<void>((resolve, reject) => {
     const w = poolWorker(t);

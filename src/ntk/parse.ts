@@ -11,8 +11,8 @@
 // Layer names are case-insensitive and '_' is optional (LeakyRelu = leaky_relu).
 // dense(W_std, b_std): b_std defaults to 0 and may be none (no bias).
 
-import { evaluate } from '../symbolic/evaluate.ts';
-import { parse, ParseError } from '../symbolic/parse.ts';
+import { evaluate } from '../symbolic/index.ts';
+import { parse, ParseError } from '../symbolic/index.ts';
 import {
   type Activation, ACTIVATION_SIGNATURES, CLOSED_FORM_NAMES, canonicalActivationName, closedFormActivation, ActivationError,
 } from './activations.ts';

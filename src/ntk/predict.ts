@@ -11,9 +11,10 @@
 // `steps` instead of t gives discrete gradient descent: 1 − e^{−ηλt/n} becomes
 // 1 − (1 − ηλ/n)^steps (exact for the linearised network).
 
-import { cholesky as choleskyFactor, NotPositiveSemidefiniteError, symmetricEigen } from '../numeric/linalg.ts';
+import { cholesky as choleskyFactor, NotPositiveSemidefiniteError, matmul, symmetricEigen, transpose } from '../numeric/index.ts';
 import type { Architecture } from './architecture.ts';
 import { type Inputs, type Matrix, KernelInputError, kernels, toMatrix } from './kernels.ts';
+import { ArgumentError } from '../core/index.ts';
 
 /** Kernel matrices for a prediction (row-major Matrix values). */
 export interface PredictionKernels {
@@ -57,7 +58,7 @@ function cholesky(A: Float64Array, n: number, what: string): Float64Array {
     return choleskyFactor(A, n);
   } catch (err) {
     if (err instanceof NotPositiveSemidefiniteError) {
-      throw new RangeError(`${what} is not positive definite (pivot ${err.pivot} at ${err.index}); use a finite t or a regularised kernel`);
+      throw new ArgumentError(`${what} is not positive definite (pivot ${err.pivot} at ${err.index}); use a finite t or a regularised kernel`);
     }
     throw err;
   }
@@ -81,51 +82,18 @@ function choSolve(L: Float64Array, n: number, B: Float64Array, cols: number): Fl
   return X;
 }
 
-/** A Bᵀ-free product: C (r×c) = A (r×k) · B (k×c). */
-function mm(A: Float64Array, B: Float64Array, r: number, k: number, c: number): Float64Array {
-  const C = new Float64Array(r * c);
-  for (let i = 0; i < r; i++) {
-    for (let p = 0; p < k; p++) {
-      const a = A[i * k + p];
-      if (a === 0) continue;
-      for (let j = 0; j < c; j++) C[i * c + j] += a * B[p * c + j];
-    }
-  }
-  return C;
-}
-
-function transpose(A: Float64Array, r: number, c: number): Float64Array {
-  const T = new Float64Array(r * c);
-  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) T[j * r + i] = A[i * c + j];
-  return T;
-}
-
 /** The operator B ↦ f(K) B for f(λ) = g(λ) on the clamped eigenvalues, or K⁻¹ B at t = ∞. */
 type Apply = (B: Float64Array, cols: number) => Float64Array;
 
 function spectralApply(K: Matrix, n: number, g: (lambda: number) => number): Apply {
   const { values, vectors } = symmetricEigen(K.data, n);
   const gl = Float64Array.from(values, (v) => g(Math.max(v, 0)));
+  const Vt = transpose(vectors, n, n);
   return (B, cols) => {
     // V diag(g) Vᵀ B
-    const VtB = new Float64Array(n * cols);
-    for (let a = 0; a < n; a++) {
-      for (let i = 0; i < n; i++) {
-        const v = vectors[i * n + a];
-        if (v === 0) continue;
-        for (let c = 0; c < cols; c++) VtB[a * cols + c] += v * B[i * cols + c];
-      }
-      for (let c = 0; c < cols; c++) VtB[a * cols + c] *= gl[a];
-    }
-    const out = new Float64Array(n * cols);
-    for (let i = 0; i < n; i++) {
-      for (let a = 0; a < n; a++) {
-        const v = vectors[i * n + a];
-        if (v === 0) continue;
-        for (let c = 0; c < cols; c++) out[i * cols + c] += v * VtB[a * cols + c];
-      }
-    }
-    return out;
+    const VtB = matmul(Vt, B, n, n, cols);
+    for (let a = 0; a < n; a++) for (let c = 0; c < cols; c++) VtB[a * cols + c] *= gl[a];
+    return matmul(vectors, VtB, n, n, cols);
   };
 }
 
@@ -179,7 +147,7 @@ export function predictFromKernels(k: PredictionKernels, yTrain: ArrayLike<numbe
     apply2 = spectralApply(k.trainTrain, n, flowFunction(eta, n, opts.t, opts.steps, 2));
   }
   const Ktd = k.testTrain.data;
-  const mean = mm(Ktd, apply(y, 1), m, n, 1);
+  const mean = matmul(Ktd, apply(y, 1), m, n, 1);
   if (!opts.computeCov) return { mean };
   const { nngpTrainTrain, nngpTestTrain, nngpTestTest } = k;
   if (!nngpTestTest || (opts.get === 'ntk' && (!nngpTrainTrain || !nngpTestTrain))) {
@@ -189,14 +157,14 @@ export function predictFromKernels(k: PredictionKernels, yTrain: ArrayLike<numbe
   const Kdt = transpose(Ktd, m, n);
   let cov: Float64Array;
   if (opts.get === 'nngp') {
-    const P = mm(Ktd, apply2(Kdt, m), m, n, m);
+    const P = matmul(Ktd, apply2(Kdt, m), m, n, m);
     cov = Float64Array.from(nngpTestTest.data, (v, t) => v - P[t]);
   } else {
     checkSquare(nngpTrainTrain!, n, 'nngpTrainTrain');
     const T1 = apply(Kdt, m); // n×m
     const KdtN = transpose(nngpTestTrain!.data, m, n);
-    const T2 = mm(Ktd, apply(KdtN, m), m, n, m); // m×m
-    const A = mm(transpose(T1, n, m), mm(nngpTrainTrain!.data, T1, n, n, m), m, n, m);
+    const T2 = matmul(Ktd, apply(KdtN, m), m, n, m); // m×m
+    const A = matmul(transpose(T1, n, m), matmul(nngpTrainTrain!.data, T1, n, n, m), m, n, m);
     cov = new Float64Array(m * m);
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < m; j++) cov[i * m + j] = A[i * m + j] - (T2[i * m + j] + T2[j * m + i]) + nngpTestTest.data[i * m + j];

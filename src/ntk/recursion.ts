@@ -8,9 +8,9 @@
 //   Theta{l}_xy                             Θ^{(l)}: the NTK up to layer l
 // and xy, xx, yy for x·y, |x|², |y|². LaTeX renders them as \Sigma_{l,xy} etc.
 
-import { type Expr, add, mul, div, num, sym, ONE } from '../symbolic/expr.ts';
-import { latex } from '../symbolic/latex.ts';
-import { evaluate } from '../symbolic/evaluate.ts';
+import { type Expr, add, mul, div, num, sym, ONE } from '../symbolic/index.ts';
+import { latex } from '../symbolic/index.ts';
+import { evaluate } from '../symbolic/index.ts';
 import type { Architecture } from './architecture.ts';
 import { requireWidth } from './architecture.ts';
 

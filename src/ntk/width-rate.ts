@@ -2,8 +2,8 @@
 // empirical NTK of seeded finite networks to the closed form, and its fitted
 // rate in the width (theory: width^(-1/2)).
 
-import { Rng } from '../numeric/rng.ts';
-import { logLogFit, type LinearFit } from '../numeric/stats.ts';
+import { Rng } from '../numeric/index.ts';
+import { logLogFit, type LinearFit } from '../numeric/index.ts';
 import { parseArchitecture } from './parse.ts';
 import { kernels } from './kernels.ts';
 import { empiricalNtk, finiteNetwork } from './finite.ts';

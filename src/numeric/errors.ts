@@ -1,5 +1,9 @@
 // Errors raised by the integrators. Each carries what was computed before the failure.
 
+import { ArgumentError, IntegrationError } from '../core/index.ts';
+
+export { IntegrationError };
+
 /** Parameters of the run, as the caller described them (echoed in error messages). */
 export type ParamsDescription = string | Record<string, number | string | boolean | bigint>;
 
@@ -8,16 +12,6 @@ export function describeParams(params: ParamsDescription | undefined): string | 
   if (params === undefined) return undefined;
   if (typeof params === 'string') return params;
   return Object.entries(params).map(([k, v]) => `${k}=${String(v)}`).join(', ');
-}
-
-/** An integration that stopped before reaching its end time; `.partial` holds what was recorded so far. */
-export class IntegrationError<Partial = unknown> extends Error {
-  readonly partial: Partial;
-  constructor(message: string, partial: Partial) {
-    super(message);
-    this.name = 'IntegrationError';
-    this.partial = partial;
-  }
 }
 
 export type DivergenceReason = 'non-finite' | 'blow-up' | 'step-size underflow';
@@ -91,7 +85,7 @@ export class StepLimitError<Partial = unknown> extends IntegrationError<Partial>
 }
 
 /** A matrix that is singular to working precision (a zero or rounding-level pivot in LU). */
-export class SingularMatrixError extends Error {
+export class SingularMatrixError extends ArgumentError {
   /** Elimination step (column) where the pivot vanished. */
   readonly column: number;
   readonly pivot: number;

@@ -4,6 +4,7 @@
 import { SingularMatrixError } from './errors.ts';
 import { eigenvalues, luFactor, luSolve, type Complex } from './linalg.ts';
 import { Rng } from './rng.ts';
+import { ArgumentError } from '../core/index.ts';
 
 /** Fills `out` from `x`: F(x) (length n) or the Jacobian (n×n row-major, ∂F_i/∂x_j at [i·n + j]). */
 export type VectorFn = (x: Float64Array, out: Float64Array) => void;
@@ -249,7 +250,7 @@ export function findFixedPoints(
 }
 
 function randomStarts({ lower, upper, count, seed }: RandomStarts): Float64Array[] {
-  if (lower.length !== upper.length) throw new RangeError('findFixedPoints: lower and upper differ in length');
+  if (lower.length !== upper.length) throw new ArgumentError('findFixedPoints: lower and upper differ in length');
   const rng = new Rng(seed);
   return Array.from({ length: count }, () => Float64Array.from(lower, (lo, i) => lo + (upper[i] - lo) * rng.uniform()));
 }

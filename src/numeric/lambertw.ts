@@ -1,6 +1,8 @@
 // The principal branch W₀ of the Lambert W function (w e^w = x, w ≥ −1) by Halley
 // iteration, and W₀(e^z) without forming e^z (for the vanilla-GAN eigenbasis
-// solution of papers.md B.3, where z = λt + 1 can exceed 709).
+// solution of docs/ntk-gan.md B.3, where z = λt + 1 can exceed 709).
+
+import { ArgumentError } from '../core/index.ts';
 
 const INV_E = Math.exp(-1);
 const EPS = 2.220446049250313e-16;
@@ -33,7 +35,7 @@ export function lambertW0(x: number): number {
   if (x < -INV_E) {
     // allow rounding of −1/e itself
     if (x > -INV_E - 4 * EPS) return -1;
-    throw new RangeError(`lambertW0: x = ${x} is below −1/e, outside the principal branch's domain`);
+    throw new ArgumentError(`lambertW0: x = ${x} is below −1/e, outside the principal branch's domain`);
   }
   if (x === 0) return 0;
   if (x === -INV_E) return -1;

@@ -1,6 +1,8 @@
 // Small dense linear algebra on row-major Float64Arrays: entry (i, j) of an m×n matrix is a[i·n + j].
 
 import { SingularMatrixError } from './errors.ts';
+import { symmetricEigenQL, type SymmetricEigenDecomposition } from './spectral.ts';
+import { ArgumentError } from '../core/index.ts';
 
 export { SingularMatrixError } from './errors.ts';
 
@@ -14,7 +16,7 @@ export interface Complex {
 
 function checkSquare(a: ArrayLike<number>, n: number, who: string): void {
   if (!(Number.isInteger(n) && n >= 1) || a.length !== n * n) {
-    throw new RangeError(`${who}: expected an ${n}×${n} matrix (length ${n * n}), got length ${a.length}`);
+    throw new ArgumentError(`${who}: expected an ${n}×${n} matrix (length ${n * n}), got length ${a.length}`);
   }
 }
 
@@ -34,7 +36,7 @@ export function transpose(a: ArrayLike<number>, m: number, n: number): Float64Ar
 
 /** (m×k)·(k×n) → m×n. */
 export function matmul(a: ArrayLike<number>, b: ArrayLike<number>, m: number, k: number, n: number, out = new Float64Array(m * n)): Float64Array {
-  if (a.length !== m * k || b.length !== k * n) throw new RangeError(`matmul: shapes ${m}×${k} and ${k}×${n} do not match lengths ${a.length}, ${b.length}`);
+  if (a.length !== m * k || b.length !== k * n) throw new ArgumentError(`matmul: shapes ${m}×${k} and ${k}×${n} do not match lengths ${a.length}, ${b.length}`);
   out.fill(0);
   for (let i = 0; i < m; i++) {
     for (let p = 0; p < k; p++) {
@@ -76,7 +78,7 @@ export function luFactor(a: ArrayLike<number>, n: number): LU {
   const perm = Int32Array.from({ length: n }, (_, i) => i);
   let sign = 1, scale = 0;
   for (let i = 0; i < n * n; i++) scale = Math.max(scale, Math.abs(lu[i]));
-  if (!Number.isFinite(scale)) throw new RangeError('luFactor: matrix has non-finite entries');
+  if (!Number.isFinite(scale)) throw new ArgumentError('luFactor: matrix has non-finite entries');
   const tiny = n * EPS * scale;
   for (let k = 0; k < n; k++) {
     let p = k, best = Math.abs(lu[k * n + k]);
@@ -107,7 +109,7 @@ export function luFactor(a: ArrayLike<number>, n: number): LU {
 export function luSolve(f: LU, b: ArrayLike<number>): Float64Array {
   const { n, lu, perm } = f;
   const m = b.length / n;
-  if (!Number.isInteger(m) || m < 1) throw new RangeError(`luSolve: right-hand side length ${b.length} is not a multiple of ${n}`);
+  if (!Number.isInteger(m) || m < 1) throw new ArgumentError(`luSolve: right-hand side length ${b.length} is not a multiple of ${n}`);
   const x = new Float64Array(n * m);
   for (let i = 0; i < n; i++) for (let c = 0; c < m; c++) x[i * m + c] = b[perm[i] * m + c];
   for (let i = 0; i < n; i++) {
@@ -153,68 +155,19 @@ export function inverse(a: ArrayLike<number>, n: number): Float64Array {
 
 // ---------------------------------------------------------------- symmetric eigenproblem
 
-export interface SymmetricEigen {
-  /** Eigenvalues in ascending order. */
-  values: Float64Array;
-  /** n×n row-major; column j (entries vectors[i·n + j]) is the unit eigenvector of values[j]. */
-  vectors: Float64Array;
-}
+export type { SymmetricEigenDecomposition as SymmetricEigen } from './spectral.ts';
 
 /**
- * Eigen-decomposition A = V diag(λ) Vᵀ of a symmetric matrix by the cyclic Jacobi method
- * (only the upper triangle's symmetric part is used: A is symmetrised as (A + Aᵀ)/2).
+ * Eigen-decomposition A = V diag(λ) Vᵀ of a symmetric matrix (A is symmetrised
+ * as (A + Aᵀ)/2): Householder tridiagonalisation and implicit QL, EISPACK
+ * tred2/tql2 (numeric/spectral.ts's symmetricEigenQL, the toolkit's one
+ * symmetric eigensolver). Eigenvalues ascending; column j of `vectors`
+ * (entries vectors[i·n + j]) is the unit eigenvector of values[j].
  */
-export function symmetricEigen(a: ArrayLike<number>, n: number): SymmetricEigen {
+export function symmetricEigen(a: ArrayLike<number>, n: number): SymmetricEigenDecomposition {
   checkSquare(a, n, 'symmetricEigen');
-  // Work on A / max|a_ij| so that squared entries neither underflow nor overflow.
-  let maxAbs = 0;
-  for (let i = 0; i < n * n; i++) maxAbs = Math.max(maxAbs, Math.abs(a[i]));
-  if (!Number.isFinite(maxAbs)) throw new RangeError('symmetricEigen: matrix has non-finite entries');
-  const unscale = maxAbs > 0 ? maxAbs : 1;
-  const s = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) s[i * n + j] = 0.5 * (a[i * n + j] / unscale + a[j * n + i] / unscale);
-  const v = identity(n);
-  let frob = 0;
-  for (let i = 0; i < n * n; i++) frob += s[i] * s[i];
-  const target = (EPS * EPS) * frob;
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += s[p * n + q] ** 2;
-    if (off <= target) break;
-    for (let p = 0; p < n - 1; p++) {
-      for (let q = p + 1; q < n; q++) {
-        const apq = s[p * n + q];
-        if (apq === 0) continue;
-        const app = s[p * n + p], aqq = s[q * n + q];
-        // Skip rotations below rounding of the diagonal (after the first sweeps).
-        if (sweep > 3 && Math.abs(apq) < EPS * 1e-3 * Math.min(Math.abs(app), Math.abs(aqq))) { s[p * n + q] = s[q * n + p] = 0; continue; }
-        const theta = (aqq - app) / (2 * apq);
-        const t = (theta >= 0 ? 1 : -1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1), sn = t * c;
-        for (let k = 0; k < n; k++) { // columns p, q of S·J
-          const skp = s[k * n + p], skq = s[k * n + q];
-          s[k * n + p] = c * skp - sn * skq;
-          s[k * n + q] = sn * skp + c * skq;
-        }
-        for (let k = 0; k < n; k++) { // rows p, q of Jᵀ·(S·J)
-          const spk = s[p * n + k], sqk = s[q * n + k];
-          s[p * n + k] = c * spk - sn * sqk;
-          s[q * n + k] = sn * spk + c * sqk;
-        }
-        s[p * n + q] = s[q * n + p] = 0;
-        for (let k = 0; k < n; k++) {
-          const vkp = v[k * n + p], vkq = v[k * n + q];
-          v[k * n + p] = c * vkp - sn * vkq;
-          v[k * n + q] = sn * vkp + c * vkq;
-        }
-      }
-    }
-  }
-  const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => s[i * n + i] - s[j * n + j]);
-  const values = Float64Array.from(order, (i) => s[i * n + i] * unscale);
-  const vectors = new Float64Array(n * n);
-  order.forEach((src, dst) => { for (let k = 0; k < n; k++) vectors[k * n + dst] = v[k * n + src]; });
-  return { values, vectors };
+  for (let i = 0; i < n * n; i++) if (!Number.isFinite(a[i])) throw new ArgumentError('symmetricEigen: matrix has non-finite entries');
+  return symmetricEigenQL(a, n);
 }
 
 /** f(A) = V diag(f(λ)) Vᵀ for a symmetric A. */
@@ -250,7 +203,7 @@ export function eigenvalues(a: ArrayLike<number>, n: number): Complex[] {
   const N = n + 1;
   const h = new Float64Array(N * N);
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) h[(i + 1) * N + j + 1] = a[i * n + j];
-  for (let i = 0; i < h.length; i++) if (!Number.isFinite(h[i])) throw new RangeError('eigenvalues: matrix has non-finite entries');
+  for (let i = 0; i < h.length; i++) if (!Number.isFinite(h[i])) throw new ArgumentError('eigenvalues: matrix has non-finite entries');
   balance(h, n);
   toHessenberg(h, n);
   const wr = new Float64Array(N), wi = new Float64Array(N);
@@ -440,7 +393,7 @@ function hessenbergQr(h: Float64Array, n: number, wr: Float64Array, wi: Float64A
  * pivot failed (`pivot` its value), or, with `zeroColumn`, the row that needs a
  * component along a direction the earlier rows do not span.
  */
-export class NotPositiveSemidefiniteError extends RangeError {
+export class NotPositiveSemidefiniteError extends ArgumentError {
   constructor(message: string, readonly index: number, readonly pivot: number, readonly zeroColumn?: number) {
     super(message);
     this.name = 'NotPositiveSemidefiniteError';

@@ -7,6 +7,7 @@ import {
   Recorder, Trajectory, batchLayout, divergenceAt, firstBadIndex, fixedSteps, parseRecord,
   type BatchLayout, type BatchOptions, type BatchRhs, type IntegrationStats, type RecordSpec,
 } from './trajectory.ts';
+import { ArgumentError } from '../core/index.ts';
 
 export { Trajectory, type BatchRhs, type IntegrationStats, type RecordSpec, type BatchOptions } from './trajectory.ts';
 
@@ -149,10 +150,10 @@ export function dopri5(rhs: BatchRhs, y0: ArrayLike<number>, opts: Dopri5Options
   const layout = batchLayout(y0, opts, who);
   const { t0, t1 } = opts;
   const rtol = opts.rtol ?? 1e-6, atol = opts.atol ?? 1e-9;
-  if (!(rtol >= 0 && atol >= 0 && rtol + atol > 0)) throw new RangeError(`${who}: tolerances must be ≥ 0 and not both 0`);
+  if (!(rtol >= 0 && atol >= 0 && rtol + atol > 0)) throw new ArgumentError(`${who}: tolerances must be ≥ 0 and not both 0`);
   const hmax = Math.abs(opts.hmax ?? t1 - t0) || Infinity;
   const maxSteps = opts.maxSteps ?? 100_000;
-  if (opts.tEval !== undefined && opts.record !== undefined) throw new RangeError(`${who}: give record or tEval, not both`);
+  if (opts.tEval !== undefined && opts.record !== undefined) throw new ArgumentError(`${who}: give record or tEval, not both`);
   const record = parseRecord(opts.tEval ?? opts.record, t0, t1, who);
   const dir = t1 >= t0 ? 1 : -1;
   const n = y0.length, { batch, dim } = layout;
@@ -172,7 +173,7 @@ export function dopri5(rhs: BatchRhs, y0: ArrayLike<number>, opts: Dopri5Options
   const at = (t: number, out: Float64Array = new Float64Array(n)): Float64Array => {
     if (!opts.dense) throw new Error('dopri5: solution.at(t) needs the option dense: true');
     if (!((t - t0) * dir >= -1e-12 * Math.abs(t1 - t0) && (t - t1) * dir <= 1e-12 * Math.abs(t1 - t0))) {
-      throw new RangeError(`solution.at(${t}): outside [${t0}, ${t1}]`);
+      throw new ArgumentError(`solution.at(${t}): outside [${t0}, ${t1}]`);
     }
     if (denseSteps.length === 0) { out.set(rec.states[0]); return out; }
     let lo = 0, hi = denseSteps.length - 1; // last step whose start is at or before t

@@ -13,6 +13,7 @@
 // Cholesky factorisation of the covariance.
 
 import { choleskyPsd } from './linalg.ts';
+import { ArgumentError } from '../core/index.ts';
 
 export { choleskyPsd };
 
@@ -34,7 +35,7 @@ const ruleCache = new Map<number, GaussHermiteRule>();
  */
 export function gaussHermite(n: number): GaussHermiteRule {
   if (!Number.isInteger(n) || n < 1 || n > MAX_GAUSS_HERMITE_ORDER) {
-    throw new RangeError(`Gauss–Hermite order must be an integer in [1, ${MAX_GAUSS_HERMITE_ORDER}], got ${n}`);
+    throw new ArgumentError(`Gauss–Hermite order must be an integer in [1, ${MAX_GAUSS_HERMITE_ORDER}], got ${n}`);
   }
   let rule = ruleCache.get(n);
   if (!rule) {
@@ -147,7 +148,7 @@ function computeRule(n: number): GaussHermiteRule {
 
 /** E[f(mean + sd·g)], g ~ N(0, 1), by the n-point rule. */
 export function expectation1d(f: (x: number) => number, mean = 0, variance = 1, n = 64): number {
-  if (!(variance >= 0)) throw new RangeError(`variance must be ≥ 0, got ${variance}`);
+  if (!(variance >= 0)) throw new ArgumentError(`variance must be ≥ 0, got ${variance}`);
   const { nodes, weights } = gaussHermite(n);
   const sd = Math.sqrt(variance);
   let s = 0;
@@ -192,7 +193,7 @@ export function expectationNd(
   mean?: readonly number[],
 ): number {
   const d = cov.length;
-  if (Math.pow(n, d) > 4e7) throw new RangeError(`tensor Gauss–Hermite with ${n}^${d} points is too large`);
+  if (Math.pow(n, d) > 4e7) throw new ArgumentError(`tensor Gauss–Hermite with ${n}^${d} points is too large`);
   const L = choleskyPsd(cov);
   const { nodes, weights } = gaussHermite(n);
   const idx = new Array<number>(d).fill(0);
@@ -257,7 +258,7 @@ const legendreCache = new Map<number, GaussLegendreRule>();
 
 /** The n-point Gauss–Legendre rule on [−1, 1] (Newton on the Legendre recurrence). Cached. */
 export function gaussLegendre(n: number): GaussLegendreRule {
-  if (!Number.isInteger(n) || n < 1 || n > 2000) throw new RangeError(`Gauss–Legendre order must be an integer in [1, 2000], got ${n}`);
+  if (!Number.isInteger(n) || n < 1 || n > 2000) throw new ArgumentError(`Gauss–Legendre order must be an integer in [1, 2000], got ${n}`);
   let rule = legendreCache.get(n);
   if (rule) return rule;
   const nodes = new Float64Array(n), weights = new Float64Array(n);
@@ -321,7 +322,7 @@ export function integratePiecewise(
 export function expectation1dPiecewise(
   f: (x: number) => number, mean = 0, variance = 1, breaks: readonly number[] = [], growth = 4, n = 24, panel = 1,
 ): number {
-  if (!(variance >= 0)) throw new RangeError(`variance must be ≥ 0, got ${variance}`);
+  if (!(variance >= 0)) throw new ArgumentError(`variance must be ≥ 0, got ${variance}`);
   const sd = Math.sqrt(variance);
   if (sd === 0) return f(mean);
   const L = Math.max(12, Math.sqrt(4 * growth) + 10);

@@ -8,6 +8,8 @@
 // Tsang with Doornik's fix (layer index and abscissa from independent bits),
 // laid out as in NumPy: 8 bits layer, 1 bit sign, 52 bits abscissa.
 
+import { ArgumentError } from '../core/index.ts';
+
 const TWO_POW_32 = 4294967296;
 const TWO_POW_M53 = 1 / 9007199254740992;
 
@@ -27,11 +29,11 @@ function seedWords(seed: number | bigint): number[] {
   if (typeof seed === 'bigint') s = seed;
   else {
     if (!Number.isSafeInteger(seed)) {
-      throw new RangeError(`Rng seed must be a safe integer or a bigint, got ${seed}`);
+      throw new ArgumentError(`Rng seed must be a safe integer or a bigint, got ${seed}`);
     }
     s = BigInt(seed);
   }
-  if (s < 0n) throw new RangeError(`Rng seed must be non-negative, got ${s}`);
+  if (s < 0n) throw new ArgumentError(`Rng seed must be non-negative, got ${s}`);
   const words: number[] = [];
   do {
     words.push(Number(s & 0xffffffffn));
@@ -197,10 +199,10 @@ export class Rng {
 
   /** An Rng that continues from a state saved by `getState()` (its later splits use `seed`). */
   static fromState(state: ArrayLike<number>, seed: number | bigint = 0): Rng {
-    if (state.length !== 4) throw new RangeError(`Rng.fromState: need 4 words, got ${state.length}`);
+    if (state.length !== 4) throw new ArgumentError(`Rng.fromState: need 4 words, got ${state.length}`);
     const r = new Rng(seed);
     r.s0 = state[0] | 0; r.s1 = state[1] | 0; r.s2 = state[2] | 0; r.s3 = state[3] | 0;
-    if ((r.s0 | r.s1 | r.s2 | r.s3) === 0) throw new RangeError('Rng.fromState: the all-zero state is not allowed');
+    if ((r.s0 | r.s1 | r.s2 | r.s3) === 0) throw new ArgumentError('Rng.fromState: the all-zero state is not allowed');
     return r;
   }
 
@@ -224,7 +226,7 @@ export class Rng {
 
   /** Uniform integer in [0, n), unbiased; n a positive safe integer. */
   int(n: number): number {
-    if (!(Number.isSafeInteger(n) && n > 0)) throw new RangeError(`Rng.int: n must be a positive safe integer, got ${n}`);
+    if (!(Number.isSafeInteger(n) && n > 0)) throw new ArgumentError(`Rng.int: n must be a positive safe integer, got ${n}`);
     if (n <= TWO_POW_32) {
       const limit = TWO_POW_32 - (TWO_POW_32 % n);
       let r: number;

@@ -2,6 +2,7 @@
 // theorem checks to turn samples into measured figures with their uncertainties.
 
 import { chiSquareSf, kolmogorovSf } from './special.ts';
+import { ArgumentError } from '../core/index.ts';
 
 export interface Moments {
   n: number;
@@ -36,7 +37,7 @@ export function moments(xs: ArrayLike<number>): Moments {
 /** Sample Pearson correlation of two equally long samples. */
 export function correlation(xs: ArrayLike<number>, ys: ArrayLike<number>): number {
   const n = xs.length;
-  if (ys.length !== n) throw new RangeError(`correlation: lengths differ (${n} vs ${ys.length})`);
+  if (ys.length !== n) throw new ArgumentError(`correlation: lengths differ (${n} vs ${ys.length})`);
   let mx = 0, my = 0;
   for (let i = 0; i < n; i++) { mx += xs[i]; my += ys[i]; }
   mx /= n; my /= n;
@@ -100,7 +101,7 @@ export interface LinearFit {
 /** Ordinary least squares y ≈ intercept + slope·x. */
 export function linearFit(xs: ArrayLike<number>, ys: ArrayLike<number>): LinearFit {
   const n = xs.length;
-  if (n < 2 || ys.length !== n) throw new RangeError(`linearFit: need ≥ 2 points of equal length, got ${n} and ${ys.length}`);
+  if (n < 2 || ys.length !== n) throw new ArgumentError(`linearFit: need ≥ 2 points of equal length, got ${n} and ${ys.length}`);
   let mx = 0, my = 0;
   for (let i = 0; i < n; i++) { mx += xs[i]; my += ys[i]; }
   mx /= n; my /= n;

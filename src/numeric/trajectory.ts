@@ -1,6 +1,7 @@
 // The result type shared by the ODE and SDE integrators, and the checks they share.
 
 import { DivergenceError, describeParams, type DivergenceReason, type ParamsDescription } from './errors.ts';
+import { ArgumentError } from '../core/index.ts';
 
 /** Right-hand side over a whole batch: fill `out` (length batch·dim) from `y` at time `t`. */
 export type BatchRhs = (t: number, y: Float64Array, out: Float64Array) => void;
@@ -36,6 +37,17 @@ export interface BatchOptions {
   blowUp?: number;
 }
 
+/**
+ * A trajectory as plain data: the recorded times and one array per named
+ * variable, all of the same length (JSON-ready). The simulators of the
+ * models return this shape; `Trajectory.named()` gives it for any
+ * integrator result, and `namedSeries` takes either.
+ */
+export interface NamedSeries {
+  t: number[];
+  series: Record<string, number[]>;
+}
+
 /** Recorded times and batch states of an integration. */
 export class Trajectory {
   constructor(
@@ -57,10 +69,41 @@ export class Trajectory {
   /** Time series of one component (index or name) of one batch member. */
   series(component: number | string, member = 0): Float64Array {
     const i = typeof component === 'number' ? component : this.names?.indexOf(component) ?? -1;
-    if (i < 0 || i >= this.dim) throw new RangeError(`Trajectory.series: unknown component ${String(component)}`);
-    if (member < 0 || member >= this.batch) throw new RangeError(`Trajectory.series: batch member ${member} out of [0, ${this.batch})`);
+    if (i < 0 || i >= this.dim) throw new ArgumentError(`Trajectory.series: unknown component ${String(component)}`);
+    if (member < 0 || member >= this.batch) throw new ArgumentError(`Trajectory.series: batch member ${member} out of [0, ${this.batch})`);
     return Float64Array.from(this.y, (state) => state[member * this.dim + i]);
   }
+
+  /**
+   * The named-series view of one batch member: times and, per variable (its
+   * name, or `y[i]` when unnamed), the array of its recorded values.
+   */
+  named(member = 0): NamedSeries {
+    if (!(Number.isInteger(member) && member >= 0 && member < this.batch)) {
+      throw new ArgumentError(`Trajectory.named: batch member ${member} out of [0, ${this.batch})`);
+    }
+    const o = member * this.dim;
+    const series: Record<string, number[]> = Object.create(null);
+    for (let i = 0; i < this.dim; i++) series[this.names?.[i] ?? `y[${i}]`] = this.y.map((state) => state[o + i]);
+    return { t: Array.from(this.t), series };
+  }
+
+  /** A one-member Trajectory holding named series (the inverse of `named()`); stats as given, or zero. */
+  static fromNamed(data: NamedSeries, stats: IntegrationStats = { steps: 0, rejected: 0, rhsEvals: 0 }): Trajectory {
+    const names = Object.keys(data.series);
+    for (const name of names) {
+      if (data.series[name].length !== data.t.length) {
+        throw new ArgumentError(`Trajectory.fromNamed: series ${name} has ${data.series[name].length} values for ${data.t.length} times`);
+      }
+    }
+    const y = data.t.map((_, k) => Float64Array.from(names, (name) => data.series[name][k]));
+    return new Trajectory(Float64Array.from(data.t), y, 1, names.length, names, { ...stats });
+  }
+}
+
+/** Any result, integrator Trajectory or named series, as named series (member `member` of a batch). */
+export function namedSeries(result: Trajectory | NamedSeries, member = 0): NamedSeries {
+  return result instanceof Trajectory ? result.named(member) : result;
 }
 
 /** Growing list of recorded (t, state) pairs. */
@@ -87,17 +130,17 @@ export interface BatchLayout {
 /** Validates batch/dim/names against y0 and fills in defaults. */
 export function batchLayout(y0: ArrayLike<number>, opts: BatchOptions, who: string): BatchLayout {
   const batch = opts.batch ?? 1;
-  if (!(Number.isInteger(batch) && batch >= 1)) throw new RangeError(`${who}: batch must be a positive integer, got ${batch}`);
+  if (!(Number.isInteger(batch) && batch >= 1)) throw new ArgumentError(`${who}: batch must be a positive integer, got ${batch}`);
   const dim = opts.dim ?? y0.length / batch;
   if (!(Number.isInteger(dim) && dim >= 1) || batch * dim !== y0.length) {
-    throw new RangeError(`${who}: y0 has length ${y0.length}, expected batch·dim = ${batch}·${opts.dim ?? '?'}`);
+    throw new ArgumentError(`${who}: y0 has length ${y0.length}, expected batch·dim = ${batch}·${opts.dim ?? '?'}`);
   }
   if (opts.names && opts.names.length !== dim) {
-    throw new RangeError(`${who}: ${opts.names.length} names given for dimension ${dim}`);
+    throw new ArgumentError(`${who}: ${opts.names.length} names given for dimension ${dim}`);
   }
-  if (!Number.isFinite(opts.t0) || !Number.isFinite(opts.t1)) throw new RangeError(`${who}: t0 and t1 must be finite`);
+  if (!Number.isFinite(opts.t0) || !Number.isFinite(opts.t1)) throw new ArgumentError(`${who}: t0 and t1 must be finite`);
   const bound = opts.blowUp ?? 1e12;
-  if (!(bound > 0)) throw new RangeError(`${who}: blowUp must be positive, got ${bound}`);
+  if (!(bound > 0)) throw new ArgumentError(`${who}: blowUp must be positive, got ${bound}`);
   return { batch, dim, names: opts.names, bound, params: describeParams(opts.params) };
 }
 
@@ -146,7 +189,7 @@ export function parseRecord(spec: RecordSpec | undefined, t0: number, t1: number
   if (spec === undefined || spec === 'steps') return { kind: 'every', every: 1 };
   if (spec === 'final') return { kind: 'final' };
   if (typeof spec === 'object' && typeof (spec as { length?: unknown }).length !== 'number' && 'every' in spec) {
-    if (!(Number.isInteger(spec.every) && spec.every >= 1)) throw new RangeError(`${who}: record.every must be a positive integer`);
+    if (!(Number.isInteger(spec.every) && spec.every >= 1)) throw new ArgumentError(`${who}: record.every must be a positive integer`);
     return { kind: 'every', every: spec.every };
   }
   const times = Float64Array.from(spec as ArrayLike<number>);
@@ -154,8 +197,8 @@ export function parseRecord(spec: RecordSpec | undefined, t0: number, t1: number
   const lo = Math.min(t0, t1), hi = Math.max(t0, t1);
   const slack = 1e-12 * Math.max(1, Math.abs(t0), Math.abs(t1));
   for (let k = 0; k < times.length; k++) {
-    if (!(times[k] >= lo - slack && times[k] <= hi + slack)) throw new RangeError(`${who}: record time ${times[k]} outside [${lo}, ${hi}]`);
-    if (k > 0 && (times[k] - times[k - 1]) * dir < 0) throw new RangeError(`${who}: record times must be ordered from t0 towards t1`);
+    if (!(times[k] >= lo - slack && times[k] <= hi + slack)) throw new ArgumentError(`${who}: record time ${times[k]} outside [${lo}, ${hi}]`);
+    if (k > 0 && (times[k] - times[k - 1]) * dir < 0) throw new ArgumentError(`${who}: record times must be ordered from t0 towards t1`);
   }
   return { kind: 'times', times };
 }
@@ -165,13 +208,13 @@ export function fixedSteps(t0: number, t1: number, steps: number | undefined, dt
   const span = t1 - t0;
   let n: number;
   if (steps !== undefined) {
-    if (!(Number.isInteger(steps) && steps >= 1)) throw new RangeError(`${who}: steps must be a positive integer, got ${steps}`);
+    if (!(Number.isInteger(steps) && steps >= 1)) throw new ArgumentError(`${who}: steps must be a positive integer, got ${steps}`);
     n = steps;
   } else if (dt !== undefined) {
-    if (!(dt > 0)) throw new RangeError(`${who}: dt must be positive, got ${dt}`);
+    if (!(dt > 0)) throw new ArgumentError(`${who}: dt must be positive, got ${dt}`);
     n = Math.max(1, Math.ceil(Math.abs(span) / dt - 1e-9));
   } else {
-    throw new RangeError(`${who}: give steps or dt`);
+    throw new ArgumentError(`${who}: give steps or dt`);
   }
   return { steps: n, h: span / n };
 }

@@ -1,4 +1,4 @@
-import type { CheckOptions, Theorem, Verdict } from './theorem.ts';
+import type { CheckOptions, Theorem, Verdict } from '../core/index.ts';
 
 /** Runs theorem checks one after another; a check that throws counts as failed. */
 export async function runTheorems(

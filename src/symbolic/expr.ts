@@ -1,21 +1,38 @@
 // The one expression tree of gan-dynamics. Parser, printers, differentiation,
 // Gaussian expectations and the code emitter all walk this type.
 
-export const FUNCTIONS = {
+import { ArgumentError } from '../core/index.ts';
+
+/** Arity of every function of the grammar (a frozen object without prototype: look names up with isFnName). */
+export const FUNCTIONS = nameTable({
   exp: 1, log: 1, sqrt: 1, abs: 1, sin: 1, cos: 1, tanh: 1, erf: 1,
   relu: 1, step: 1, sigmoid: 1, softplus: 1, arcsin: 1, arccos: 1,
   min: 2, max: 2,
-} as const;
+} as const);
 
 export type FnName = keyof typeof FUNCTIONS;
 
 export function isFnName(name: string): name is FnName {
-  return Object.prototype.hasOwnProperty.call(FUNCTIONS, name);
+  return typeof name === 'string' && Object.hasOwn(FUNCTIONS, name);
 }
 
 /** Named constants the grammar knows without declaration. */
-export const CONSTANTS = { pi: Math.PI } as const;
+export const CONSTANTS = nameTable({ pi: Math.PI } as const);
 export type ConstName = keyof typeof CONSTANTS;
+
+/** Whether `name` is a named constant of the grammar ('pi'); never true for 'constructor' and the like. */
+export function isConstName(name: string): name is ConstName {
+  return typeof name === 'string' && Object.hasOwn(CONSTANTS, name);
+}
+
+/**
+ * A frozen copy of `entries` without a prototype, for tables looked up by names that
+ * may come from a user: `table['constructor']` and `table['__proto__']` are undefined,
+ * `'toString' in table` is false. Prefer a Map where the table is not exported.
+ */
+export function nameTable<T extends object>(entries: T): Readonly<T> {
+  return Object.freeze(Object.assign(Object.create(null) as T, entries));
+}
 
 /**
  * A number: an exact rational p/q (p, q safe integers, q > 0, lowest terms) or,
@@ -45,7 +62,7 @@ export function isExact(n: Num): boolean { return isExactInt(n.p) && isExactInt(
 
 export function rat(p: number, q = 1): Num {
   if (!Number.isFinite(p) || !Number.isFinite(q) || q === 0) {
-    throw new RangeError(`non-finite number ${p}/${q} in an expression`);
+    throw new ArgumentError(`non-finite number ${p}/${q} in an expression`);
   }
   if (isExactInt(p) && isExactInt(q)) {
     if (q < 0) { p = -p; q = -q; }
@@ -82,7 +99,7 @@ export function numMul(a: Num, b: Num): Num {
 export function numPowInt(a: Num, k: number): Num {
   if (k === 0) return ONE;
   if (k < 0) {
-    if (a.p === 0) throw new RangeError('division by zero: 0 raised to a negative power');
+    if (a.p === 0) throw new ArgumentError('division by zero: 0 raised to a negative power');
     return numPowInt(isExact(a) ? rat(a.q, a.p) : num(1 / a.p), -k);
   }
   let r: Num = ONE, base = a;
@@ -149,8 +166,10 @@ export function pow(base: Expr, exp: Expr): Expr {
   if (exp.kind === 'num') {
     if (exp.p === 0) return ONE;
     if (exp.p === 1 && exp.q === 1) return base;
+    // 0^(-1/2) and 0^(-0.3) divide by zero as 0^(-1) does
+    if (base.kind === 'num' && base.p === 0 && exp.p < 0) throw new ArgumentError('division by zero: 0 raised to a negative power');
     if (base.kind === 'num' && exp.q === 1 && isExactInt(exp.p) && isExact(base)) {
-      if (base.p === 0 && exp.p < 0) throw new RangeError('division by zero: 0 raised to a negative power');
+      if (base.p === 0 && exp.p < 0) throw new ArgumentError('division by zero: 0 raised to a negative power');
       return numPowInt(base, exp.p);
     }
   }
@@ -174,8 +193,9 @@ export const sub = (a: Expr, b: Expr): Expr => add(a, neg(b));
 export const div = (a: Expr, b: Expr): Expr => mul(a, pow(b, MINUS_ONE));
 
 export function call(fn: FnName, ...args: Expr[]): Call {
+  if (!isFnName(fn)) throw new ArgumentError(`unknown function '${String(fn)}' (known: ${Object.keys(FUNCTIONS).join(', ')})`);
   if (args.length !== FUNCTIONS[fn]) {
-    throw new TypeError(`${fn} takes ${FUNCTIONS[fn]} argument(s), got ${args.length}`);
+    throw new ArgumentError(`${fn} takes ${FUNCTIONS[fn]} argument(s), got ${args.length}`);
   }
   return { kind: 'call', fn, args };
 }

@@ -5,7 +5,7 @@
 //
 //   E[φ(u) ψ(v)] = Σ_k a_k b_k ρ^k,   ρ = c/√(q1 q2),
 //
-// where a_k = E[φ(√q1 g) h_k(g)], b_k = E[ψ(√q2 g) h_k(g)] (papers.md F.2, Daniely
+// where a_k = E[φ(√q1 g) h_k(g)], b_k = E[ψ(√q2 g) h_k(g)] (docs/ntk-kernels.md F.2, Daniely
 // et al. 2016). This file holds the coefficient computations; the dispatcher in
 // gaussian.ts decides when to use them.
 
@@ -13,7 +13,8 @@ import { type Expr, add, mul, pow, rat, call, PI, TWO, HALF, MINUS_ONE, freeSymb
 import { evaluate } from './evaluate.ts';
 import { polyIn } from './poly.ts';
 import { hermiteHeExpr, sqrtExpr } from './gaussian-table.ts';
-import { hermiteCoefficientsPiecewise } from '../numeric/quadrature.ts';
+import { hermiteCoefficientsPiecewise } from '../numeric/index.ts';
+import { ArgumentError } from '../core/index.ts';
 
 function factorial(n: number): number { let r = 1; for (let i = 2; i <= n; i++) r *= i; return r; }
 
@@ -23,7 +24,7 @@ export function normalizedHermiteExpr(k: number, z: Expr): Expr {
 }
 
 /**
- * The ReLU Hermite coefficients of papers.md F.2 as exact Exprs:
+ * The ReLU Hermite coefficients of docs/ntk-kernels.md F.2 as exact Exprs:
  * a₀ = 1/√(2π), a₁ = 1/2, a_k = (−1)^{k/2+1}(k−3)!!/√(2π k!) for even k ≥ 2, 0 for odd k ≥ 3.
  */
 export function reluHermiteCoefficient(k: number): Expr {
@@ -87,10 +88,11 @@ function affineRoot(arg: Expr, t: string): number | undefined {
  */
 export function numericHermiteCoefficients(F: Expr, t: string, variance: number, K: number): Float64Array {
   const others = [...freeSymbols(F)].filter((n) => n !== t);
-  if (others.length) throw new RangeError(`numeric Hermite coefficients need numeric values for ${others.join(', ')}`);
-  if (!(variance >= 0)) throw new RangeError(`variance must be ≥ 0, got ${variance}`);
+  if (others.length) throw new ArgumentError(`numeric Hermite coefficients need numeric values for ${others.join(', ')}`);
+  if (!(variance >= 0)) throw new ArgumentError(`variance must be ≥ 0, got ${variance}`);
   const sd = Math.sqrt(variance);
-  const env: Record<string, number> = { [t]: 0 };
+  const env: Record<string, number> = Object.create(null);
+  env[t] = 0;
   const f = (x: number) => { env[t] = sd * x; return evaluate(F, env); };
   if (sd === 0) {
     const a = new Float64Array(K + 1);
@@ -101,7 +103,7 @@ export function numericHermiteCoefficients(F: Expr, t: string, variance: number,
   const a = hermiteCoefficientsPiecewise(f, K, breaks);
   let largest = 0;
   for (let k = 0; k <= K; k++) {
-    if (!Number.isFinite(a[k])) throw new RangeError(`the Hermite coefficient a_${k} is not finite (is the expectation defined?)`);
+    if (!Number.isFinite(a[k])) throw new ArgumentError(`the Hermite coefficient a_${k} is not finite (is the expectation defined?)`);
     largest = Math.max(largest, Math.abs(a[k]));
   }
   // Coefficients at the quadrature's rounding floor (e.g. the even ones of an odd F) are zero.

@@ -222,7 +222,7 @@ const reluDerf: PairFormula = (q1, q2, c) =>
  * obtained by swapping q1 and q2. Pairs of definite opposite parity are 0 and
  * are not listed.
  */
-const PAIRS: Record<string, PairFormula> = {
+const PAIRS: ReadonlyMap<string, PairFormula> = new Map(Object.entries({
   // Cho & Saul arc-cosine kernel of order 1: (√D + (π − θ)c)/(2π).
   'relu,relu': (q1, q2, c, D) => div(add(sqrt(D), mul(sub(PI, call('arccos', rhoOf(q1, q2, c))), c)), mul(TWO, PI)),
   // Stein on (g1, g2) with f = 1{g1>0}1{g2>0}: √q1(1+ρ)/(2√(2π)).
@@ -268,7 +268,7 @@ const PAIRS: Record<string, PairFormula> = {
   // Complete the square: e^{−(q1+q2)/2} sinh c and cosh c.
   'sin,sin': (q1, q2, c) => mul(HALF, sub(call('exp', sub(c, mul(HALF, add(q1, q2)))), call('exp', sub(neg(c), mul(HALF, add(q1, q2)))))),
   'cos,cos': (q1, q2, c) => mul(HALF, add(call('exp', sub(c, mul(HALF, add(q1, q2)))), call('exp', sub(neg(c), mul(HALF, add(q1, q2)))))),
-};
+} satisfies Record<string, PairFormula>));
 
 /** The kinds for which PAIRS (or parity, or 'one') may give a value. */
 export function pairMomentBase(a: ActKind, b: ActKind, cov: PairCov): Expr | null {
@@ -283,9 +283,9 @@ export function pairMomentBase(a: ActKind, b: ActKind, cov: PairCov): Expr | nul
     return ma !== null && mb !== null ? mul(ma, mb) : null;
   }
   const D = polyToExpr(polySub(polyMul(cov.q1, cov.q2), polyMul(cov.c, cov.c)));
-  const direct = PAIRS[`${a},${b}`];
+  const direct = PAIRS.get(`${a},${b}`);
   if (direct) return direct(q1, q2, c, D);
-  const swapped = PAIRS[`${b},${a}`];
+  const swapped = PAIRS.get(`${b},${a}`);
   if (swapped) return swapped(q2, q1, c, D);
   return null;
 }

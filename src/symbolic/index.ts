@@ -19,3 +19,7 @@ export * from './simplify.ts';
 export { isZero } from './simplify.ts';
 export * from './latex.ts';
 export * from './gaussian.ts';
+export * from './highdim.ts';
+export * from './export.ts';
+export { ACTIVATION_FUNCTIONS, type ActKind, hermiteHeExpr, hermiteHExpr } from './gaussian-table.ts';
+export { kinkPoints } from './gaussian-hermite.ts';

@@ -12,6 +12,8 @@
 // (lr -> \mathrm{lr}).
 
 import { type Expr, type Num, type FnName, isExact, numValue } from './expr.ts';
+import { ArgumentError } from '../core/index.ts';
+import { isReciprocal, reciprocalOf, splitSign } from './print.ts';
 
 const GREEK_LOWER = [
   'alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta', 'theta', 'iota', 'kappa', 'lambda',
@@ -20,14 +22,14 @@ const GREEK_LOWER = [
 ];
 const GREEK_UPPER = ['Gamma', 'Delta', 'Theta', 'Lambda', 'Xi', 'Pi', 'Sigma', 'Upsilon', 'Phi', 'Psi', 'Omega'];
 /** Uppercase Greek letters that look Latin. */
-const GREEK_LATIN: Record<string, string> = {
-  Alpha: 'A', Beta: 'B', Epsilon: 'E', Zeta: 'Z', Eta: 'H', Iota: 'I', Kappa: 'K', Mu: 'M', Nu: 'N',
-  Omicron: 'O', Rho: 'P', Tau: 'T', Chi: 'X', omicron: 'o',
-};
+const GREEK_LATIN: ReadonlyArray<readonly [string, string]> = [
+  ['Alpha', 'A'], ['Beta', 'B'], ['Epsilon', 'E'], ['Zeta', 'Z'], ['Eta', 'H'], ['Iota', 'I'], ['Kappa', 'K'], ['Mu', 'M'],
+  ['Nu', 'N'], ['Omicron', 'O'], ['Rho', 'P'], ['Tau', 'T'], ['Chi', 'X'], ['omicron', 'o'],
+];
 const GREEK = new Map<string, string>([
   ...GREEK_LOWER.map((g) => [g, `\\${g}`] as [string, string]),
   ...GREEK_UPPER.map((g) => [g, `\\${g}`] as [string, string]),
-  ...Object.entries(GREEK_LATIN).map(([g, l]) => [g, `\\mathrm{${l}}`] as [string, string]),
+  ...GREEK_LATIN.map(([g, l]) => [g, `\\mathrm{${l}}`] as [string, string]),
 ]);
 const ACCENTS = new Set(['hat', 'bar', 'tilde', 'dot', 'ddot', 'vec', 'check', 'breve']);
 
@@ -89,34 +91,21 @@ interface R { s: string; prec: number }
 
 const paren = (s: string) => `\\left(${s}\\right)`;
 
-const FN_NAME: Record<FnName, string> = {
-  exp: '\\exp', log: '\\log', sqrt: '\\sqrt', abs: '', sin: '\\sin', cos: '\\cos', tanh: '\\tanh',
-  erf: '\\operatorname{erf}', relu: '\\operatorname{relu}', step: '\\Theta', sigmoid: '\\sigma',
-  softplus: '\\operatorname{softplus}', arcsin: '\\arcsin', arccos: '\\arccos', min: '\\min', max: '\\max',
-};
+const FN_NAME: ReadonlyMap<FnName, string> = new Map<FnName, string>([
+  ['exp', '\\exp'], ['log', '\\log'], ['sqrt', '\\sqrt'], ['abs', ''], ['sin', '\\sin'], ['cos', '\\cos'],
+  ['tanh', '\\tanh'], ['erf', '\\operatorname{erf}'], ['relu', '\\operatorname{relu}'], ['step', '\\Theta'],
+  ['sigmoid', '\\sigma'], ['softplus', '\\operatorname{softplus}'], ['arcsin', '\\arcsin'], ['arccos', '\\arccos'],
+  ['min', '\\min'], ['max', '\\max'],
+]);
+
+/** The LaTeX name of a grammar function; an ArgumentError for anything else (a hand-built tree). */
+function fnName(fn: FnName): string {
+  const s = FN_NAME.get(fn);
+  if (s === undefined) throw new ArgumentError(`unknown function '${String(fn)}'`);
+  return s;
+}
 /** Functions whose integer powers print as \sin^{2}\left(x\right). */
 const POWER_ON_NAME: ReadonlySet<FnName> = new Set(['sin', 'cos', 'tanh', 'log', 'erf', 'arcsin', 'arccos', 'relu', 'softplus']);
-
-function isNegNum(e: Expr): e is Num { return e.kind === 'num' && e.p < 0; }
-
-/** Sign and magnitude of a term, so sums print a - b. */
-function splitSign(e: Expr): { negative: boolean; magnitude: Expr } {
-  if (isNegNum(e)) return { negative: true, magnitude: { ...e, p: -e.p } };
-  if (e.kind === 'mul' && isNegNum(e.factors[0])) {
-    const c = e.factors[0];
-    const rest = e.factors.slice(1);
-    const mag: Expr[] = c.p === -1 && c.q === 1 ? rest : [{ ...c, p: -c.p }, ...rest];
-    return { negative: true, magnitude: mag.length === 1 ? mag[0] : { kind: 'mul', factors: mag } };
-  }
-  return { negative: false, magnitude: e };
-}
-
-const isNegExpPow = (e: Expr) => e.kind === 'pow' && e.exp.kind === 'num' && e.exp.p < 0;
-function invertPow(e: Expr): Expr {
-  const p = e as Extract<Expr, { kind: 'pow' }>;
-  const k = p.exp as Num;
-  return k.p === -1 && k.q === 1 ? p.base : { kind: 'pow', base: p.base, exp: { ...k, p: -k.p } };
-}
 
 function callLatex(e: Extract<Expr, { kind: 'call' }>): string {
   const a = e.args.map((x) => render(x).s);
@@ -124,8 +113,8 @@ function callLatex(e: Extract<Expr, { kind: 'call' }>): string {
     case 'exp': return `e^{${a[0]}}`;
     case 'sqrt': return `\\sqrt{${a[0]}}`;
     case 'abs': return `\\left|${a[0]}\\right|`;
-    case 'min': case 'max': return `${FN_NAME[e.fn]}\\left(${a[0]}, ${a[1]}\\right)`;
-    default: return `${FN_NAME[e.fn]}${paren(a[0])}`;
+    case 'min': case 'max': return `${fnName(e.fn)}\\left(${a[0]}, ${a[1]}\\right)`;
+    default: return `${fnName(e.fn)}${paren(a[0])}`;
   }
 }
 
@@ -146,8 +135,8 @@ function renderFactor(f: Expr): string {
 }
 
 function mulLatex(factors: readonly Expr[]): R {
-  const numer: Expr[] = factors.filter((f) => !isNegExpPow(f));
-  const denom: Expr[] = factors.filter(isNegExpPow).map(invertPow);
+  const numer: Expr[] = factors.filter((f) => !isReciprocal(f));
+  const denom: Expr[] = factors.filter(isReciprocal).map(reciprocalOf);
   let top: string[] = [], bottom: string[] = [];
   const c = numer[0];
   if (c && c.kind === 'num') {
@@ -170,14 +159,14 @@ function mulLatex(factors: readonly Expr[]): R {
 
 function powLatex(e: Extract<Expr, { kind: 'pow' }>): R {
   const { base, exp } = e;
-  if (isNegExpPow(e)) return mulLatex([e]);
+  if (isReciprocal(e)) return mulLatex([e]);
   if (exp.kind === 'num' && isExact(exp) && exp.p === 1 && exp.q > 1) {
     const b = render(base).s;
     return { s: exp.q === 2 ? `\\sqrt{${b}}` : `\\sqrt[${exp.q}]{${b}}`, prec: PREC.atom };
   }
   const x = render(exp).s;
   if (base.kind === 'call' && POWER_ON_NAME.has(base.fn) && exp.kind === 'num' && isExact(exp) && exp.q === 1) {
-    return { s: `${FN_NAME[base.fn]}^{${x}}${paren(render(base.args[0]).s)}`, prec: PREC.pow };
+    return { s: `${fnName(base.fn)}^{${x}}${paren(render(base.args[0]).s)}`, prec: PREC.pow };
   }
   const b = render(base);
   const needsParens = b.prec <= PREC.pow || (base.kind === 'num' && (!isExact(base) ? b.s.includes('\\cdot') : base.q !== 1))
@@ -251,10 +240,10 @@ export function latexSystem(sys: LatexSystemInput, opts: LatexSystemOptions = {}
   const t = latexSymbol(opts.time ?? 't');
   const W = opts.noise ?? 'W';
   if (sys.drift.length !== sys.state.length) {
-    throw new RangeError(`latexSystem: ${sys.state.length} state variables but ${sys.drift.length} drift entries`);
+    throw new ArgumentError(`latexSystem: ${sys.state.length} state variables but ${sys.drift.length} drift entries`);
   }
   if (sys.diffusion && sys.diffusion.length !== sys.state.length) {
-    throw new RangeError(`latexSystem: ${sys.state.length} state variables but ${sys.diffusion.length} diffusion entries`);
+    throw new ArgumentError(`latexSystem: ${sys.state.length} state variables but ${sys.diffusion.length} diffusion entries`);
   }
   const isZeroE = (e: Expr) => e.kind === 'num' && e.p === 0;
   const lines = sys.state.map((name, i) => {

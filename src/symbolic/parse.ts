@@ -14,10 +14,11 @@
 // (constructor, process, require, prototype, ...) are refused.
 
 import {
-  type Expr, FUNCTIONS, isFnName, CONSTANTS, add, mul, pow, neg, div, call, sym, constant, rat, num,
+  type Expr, FUNCTIONS, isFnName, isConstName, add, mul, pow, neg, div, call, sym, constant, rat, num,
 } from './expr.ts';
+import { ArgumentError, InputError } from '../core/index.ts';
 
-export class ParseError extends Error {
+export class ParseError extends InputError {
   constructor(
     readonly reason: string,
     readonly source: string,
@@ -114,7 +115,7 @@ function parseNumber(text: string): Expr {
     if (scale < 0) return rat(mant, p10);
   }
   const value = Number(text);
-  if (!Number.isFinite(value)) throw new RangeError(`number ${text} is out of range`);
+  if (!Number.isFinite(value)) throw new ArgumentError(`number ${text} is out of range`);
   return num(value);
 }
 
@@ -123,7 +124,7 @@ export const MAX_LENGTH = 100_000;
 export const MAX_DEPTH = 500;
 
 export function parse(src: string, opts: ParseOptions = {}): Expr {
-  if (typeof src !== 'string') throw new TypeError('expression must be a string');
+  if (typeof src !== 'string') throw new ArgumentError(`expression must be a string, got ${typeof src}`);
   if (src.length > MAX_LENGTH) throw new ParseError(`expression longer than ${MAX_LENGTH} characters`, src.slice(0, 40), 40);
   const toks = tokenize(src);
   const declared = opts.symbols ? new Set(opts.symbols) : undefined;
@@ -216,7 +217,7 @@ export function parse(src: string, opts: ParseOptions = {}): Expr {
         return call(name, ...args);
       }
       if (isFnName(name)) throw new ParseError(`function '${name}' needs '(' and its argument`, src, tok.pos);
-      if (Object.prototype.hasOwnProperty.call(CONSTANTS, name)) return constant(name as keyof typeof CONSTANTS);
+      if (isConstName(name)) return constant(name);
       if (isReservedName(name)) throw new ParseError(`name '${name}' is reserved and cannot be a symbol`, src, tok.pos);
       if (declared && !declared.has(name)) {
         throw new ParseError(`unknown symbol '${name}' (declared: ${[...declared].join(', ') || 'none'})`, src, tok.pos);
@@ -234,10 +235,11 @@ export function parse(src: string, opts: ParseOptions = {}): Expr {
 
 /** Validates a user-supplied symbol name (for declarations made outside an expression). */
 export function checkSymbolName(name: string): void {
+  if (typeof name !== 'string') throw new ArgumentError(`a symbol name must be a string, got ${typeof name}`);
   if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(name)) {
     throw new ParseError(`'${name}' is not a valid symbol name (letter, then letters, digits or '_')`, name, 0);
   }
-  if (isFnName(name) || name in CONSTANTS) throw new ParseError(`'${name}' is a function or constant name`, name, 0);
+  if (isFnName(name) || isConstName(name)) throw new ParseError(`'${name}' is a function or constant name`, name, 0);
   if (isReservedName(name)) throw new ParseError(`name '${name}' is reserved and cannot be a symbol`, name, 0);
 }
 

@@ -10,6 +10,7 @@ import {
   add, mul, pow, call, dependsOn,
 } from './expr.ts';
 import { print } from './print.ts';
+import { ArgumentError, InputError } from '../core/index.ts';
 
 // ---------- atom table (process-wide, append-only) ----------
 
@@ -171,11 +172,11 @@ function invertMonomial(p: Poly): Poly | undefined {
  * then kept as the atom (p)^-1 raised to |k|.
  */
 export function polyPow(p: Poly, k: number): Poly {
-  if (!Number.isSafeInteger(k)) throw new RangeError(`polyPow needs an integer exponent, got ${k}`);
+  if (!Number.isSafeInteger(k)) throw new ArgumentError(`polyPow needs an integer exponent, got ${k}`);
   if (k === 0) return polyConst(ONE);
   if (k === 1) return p;
   if (k < 0) {
-    if (p.terms.size === 0) throw new RangeError('division by zero: 0 raised to a negative power');
+    if (p.terms.size === 0) throw new ArgumentError('division by zero: 0 raised to a negative power');
     const inv = invertMonomial(p) ?? polyAtom(pow(polyToExpr(p), MINUS_ONE));
     return polyPow(inv, -k);
   }
@@ -326,6 +327,7 @@ export function polyFromExpr(e: Expr): Poly {
       const k = polyConstValue(ex);
       if (k !== undefined && isExact(k) && Math.abs(k.p) <= MAX_EXPAND_POWER) {
         if (k.q === 1) return polyPow(base, k.p);
+        if (k.p < 0 && polyIsZero(base)) throw new ArgumentError('division by zero: 0 raised to a negative power');
         // b^(p/q) = (b^(1/q))^p (same real domain), so roots of one base combine.
         return polyPow(polyAtom(pow(polyToExpr(base), rat(1, k.q))), k.p);
       }
@@ -346,7 +348,7 @@ export function expand(e: Expr): Expr {
 // ---------- polynomial in chosen variables ----------
 
 /** e is not polynomial in the requested variables; `offending` is the culprit. */
-export class NotPolynomialError extends Error {
+export class NotPolynomialError extends InputError {
   constructor(readonly offending: Expr, readonly vars: readonly string[], reason: string) {
     super(`not a polynomial in ${vars.join(', ')}: ${print(offending)} ${reason}`);
     this.name = 'NotPolynomialError';
@@ -455,7 +457,7 @@ function divideTerm(t: PolyTerm, u: PolyTerm): PolyTerm | undefined {
  */
 export function polyDivExact(n: Poly, d: Poly, maxSteps = 10_000): Poly | undefined {
   const ld = leadingTerm(d);
-  if (!ld) throw new RangeError('division by the zero polynomial');
+  if (!ld) throw new ArgumentError('division by the zero polynomial');
   const exactCoeffs = (p: Poly) => [...p.terms.values()].every((t) => isExact(t.coeff));
   if (!exactCoeffs(n) || !exactCoeffs(d)) return undefined;
   let r = n;

@@ -14,8 +14,11 @@ function floatString(x: number): string {
   return s.includes('e') || s.includes('.') ? s : `${s}.0`;
 }
 
-/** A term's sign and magnitude, so a sum prints `a - b` rather than `a + -1*b`. */
-function splitSign(e: Expr): { negative: boolean; magnitude: Expr } {
+/**
+ * A term's sign and magnitude (a negative number, or a product led by one),
+ * so a sum prints `a - b` rather than `a + -1*b`. Shared by the printers.
+ */
+export function splitSign(e: Expr): { negative: boolean; magnitude: Expr } {
   if (e.kind === 'num' && e.p < 0) return { negative: true, magnitude: { ...e, p: -e.p } };
   if (e.kind === 'mul' && e.factors[0].kind === 'num' && e.factors[0].p < 0) {
     const c = e.factors[0];
@@ -26,11 +29,13 @@ function splitSign(e: Expr): { negative: boolean; magnitude: Expr } {
   return { negative: false, magnitude: e };
 }
 
-function isReciprocal(e: Expr): boolean {
+/** A power with a negative numeric exponent, printed in a denominator. */
+export function isReciprocal(e: Expr): boolean {
   return e.kind === 'pow' && e.exp.kind === 'num' && e.exp.p < 0;
 }
 
-function reciprocalOf(e: Expr): Expr {
+/** The denominator factor of a reciprocal: x^(-k) → x^k (x for k = 1). */
+export function reciprocalOf(e: Expr): Expr {
   const p = e as Extract<Expr, { kind: 'pow' }>;
   const k = p.exp as Num;
   return k.p === -1 && k.q === 1 ? p.base : { kind: 'pow', base: p.base, exp: { ...k, p: -k.p } };

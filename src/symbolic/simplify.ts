@@ -7,6 +7,7 @@
 // merged only for bases known to be positive. Like the polynomial normal form
 // (x/x = 1), cancellation may extend the domain at removable singularities.
 
+import { ArgumentError } from '../core/index.ts';
 import {
   type Expr, type Num, type FnName, ZERO, ONE, HALF, PI, add, mul, pow, neg, call, rat, num,
   numValue, isExact, equal, size, mapChildren, freeSymbols,
@@ -363,7 +364,7 @@ export function canonical(e: Expr): Expr {
 
 function tryCancel(e: Expr): Expr | undefined {
   try { return cancel(e); } catch (err) {
-    if (err instanceof RangeError) return undefined;
+    if (err instanceof ArgumentError || err instanceof RangeError) return undefined;
     throw err;
   }
 }
@@ -434,7 +435,7 @@ function termScale(e: Expr, env: Record<string, number>): number {
 export function zeroTest(e: Expr, opts: { points?: number; seed?: number } = {}): ZeroTest {
   let c: Expr;
   try { c = canonical(e); } catch (err) {
-    if (!(err instanceof RangeError)) throw err;
+    if (!(err instanceof ArgumentError || err instanceof RangeError)) throw err;
     c = e;
   }
   if (!(c.kind === 'num')) c = tryCancel(c) ?? c;
@@ -448,7 +449,7 @@ export function zeroTest(e: Expr, opts: { points?: number; seed?: number } = {})
   let checked = 0;
   const tries = vars.length === 0 ? 1 : want * 8;
   for (let k = 0; k < tries && checked < want; k++) {
-    const env: Record<string, number> = {};
+    const env: Record<string, number> = Object.create(null);
     // alternate between [-2, 2] and (0, 3] so functions defined only for positive arguments get points
     for (const v of vars) env[v] = k % 2 ? 3 * rand() + 1e-3 : 4 * rand() - 2;
     const value = evaluate(e, env);

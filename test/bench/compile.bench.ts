@@ -11,11 +11,11 @@
 // bench mode), so it prints before vitest's own table.
 
 import { bench, describe } from 'vitest';
-import { parse } from '../../src/symbolic/parse.ts';
-import type { System } from '../../src/symbolic/system.ts';
-import { Rng } from '../../src/numeric/rng.ts';
-import { rk4 } from '../../src/numeric/ode.ts';
-import { compile, compileRhs } from '../../src/compile/kernel.ts';
+import { parse } from '../../src/symbolic/index.ts';
+import type { System } from '../../src/symbolic/index.ts';
+import { Rng } from '../../src/numeric/index.ts';
+import { rk4 } from '../../src/numeric/index.ts';
+import { compile, compileRhs } from '../../src/compile/index.ts';
 
 const B = 100_000, D = 3, STEPS = 100, T1 = 1, REPEATS = 5;
 

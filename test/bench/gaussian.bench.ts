@@ -8,12 +8,12 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { bench, describe } from 'vitest';
-import { gaussianExpectation } from '../../src/symbolic/gaussian.ts';
-import { type Expr, sym } from '../../src/symbolic/expr.ts';
-import { parse } from '../../src/symbolic/parse.ts';
-import { evaluate } from '../../src/symbolic/evaluate.ts';
-import { polyFromExpr, polyEqual } from '../../src/symbolic/poly.ts';
-import { Rng } from '../../src/numeric/rng.ts';
+import { gaussianExpectation } from '../../src/symbolic/index.ts';
+import { type Expr, sym } from '../../src/symbolic/index.ts';
+import { parse } from '../../src/symbolic/index.ts';
+import { evaluate } from '../../src/symbolic/index.ts';
+import { polyFromExpr, polyEqual } from '../../src/symbolic/index.ts';
+import { Rng } from '../../src/numeric/index.ts';
 
 const SCRIPT = fileURLToPath(new URL('./sympy_isserlis.py', import.meta.url));
 const VARS = ['x1', 'x2', 'x3', 'x4'];

@@ -13,15 +13,15 @@
 // in bench mode), before vitest's own table.
 import { availableParallelism } from 'node:os';
 import { bench, describe } from 'vitest';
-import { compileIntegrator, type Integrator, type IntegratorResult, type RunOptions } from '../../src/compile/integrator.ts';
-import { compileRhs } from '../../src/compile/kernel.ts';
-import { rk4 } from '../../src/numeric/ode.ts';
-import { Rng } from '../../src/numeric/rng.ts';
-import { parse } from '../../src/symbolic/parse.ts';
-import type { System } from '../../src/symbolic/system.ts';
-import { deriveOverlapOde } from '../../src/models/solvable-gan/derive.ts';
-import { phaseOfTrajectory } from '../../src/models/solvable-gan/checks.ts';
-import { defaultInit, defaultSpec, overlapsToState, paramValues, stateNames, type SolvableGanSpec } from '../../src/models/solvable-gan/spec.ts';
+import { compileIntegrator, type Integrator, type IntegratorResult, type RunOptions } from '../../src/compile/index.ts';
+import { compileRhs } from '../../src/compile/index.ts';
+import { rk4 } from '../../src/numeric/index.ts';
+import { Rng } from '../../src/numeric/index.ts';
+import { parse } from '../../src/symbolic/index.ts';
+import type { System } from '../../src/symbolic/index.ts';
+import { deriveOverlapOde } from '../../src/models/solvable-gan/index.ts';
+import { phaseOfTrajectory } from '../../src/models/solvable-gan/index.ts';
+import { defaultInit, defaultSpec, overlapsToState, paramValues, stateNames, type SolvableGanSpec } from '../../src/models/solvable-gan/index.ts';
 
 const ms = (s: number) => s.toFixed(3);
 const best = async <T>(reps: number, f: () => T | Promise<T>): Promise<{ seconds: number; out: T }> => {

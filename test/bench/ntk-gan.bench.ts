@@ -5,10 +5,10 @@
 // vanilla kernel ODE (dopri5) on |S| = 400, and one whole IPM generator step at
 // N = M = 500 (GAN(TK)²'s eight-Gaussians size).
 import { bench, describe } from 'vitest';
-import { dataset } from '../../src/models/ntk-gan/data.ts';
-import { parseGanKernel } from '../../src/models/ntk-gan/kernel.ts';
-import { infiniteDiscriminator, trainingSet } from '../../src/models/ntk-gan/discriminator.ts';
-import { particleVelocities, solveDiscriminator } from '../../src/models/ntk-gan/flow.ts';
+import { dataset } from '../../src/models/ntk-gan/index.ts';
+import { parseGanKernel } from '../../src/models/ntk-gan/index.ts';
+import { infiniteDiscriminator, trainingSet } from '../../src/models/ntk-gan/index.ts';
+import { particleVelocities, solveDiscriminator } from '../../src/models/ntk-gan/index.ts';
 
 const relu = parseGanKernel('relu', 2);
 const big = dataset('eight_gaussians', { particles: 500, targets: 500, seed: 1 });

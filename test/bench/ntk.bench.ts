@@ -14,11 +14,11 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bench, describe } from 'vitest';
-import { stack } from '../../src/ntk/architecture.ts';
-import { relu } from '../../src/ntk/activations.ts';
-import { kernels, kernelsAsync, shutdownKernelWorkers, type Matrix } from '../../src/ntk/kernels.ts';
-import { finiteNetwork, empiricalNtk } from '../../src/ntk/finite.ts';
-import { Rng } from '../../src/numeric/rng.ts';
+import { stack } from '../../src/ntk/index.ts';
+import { relu } from '../../src/ntk/index.ts';
+import { kernels, kernelsAsync, shutdownKernelWorkers, type Matrix } from '../../src/ntk/index.ts';
+import { finiteNetwork, empiricalNtk } from '../../src/ntk/index.ts';
+import { Rng } from '../../src/numeric/index.ts';
 
 const SIZES = [1000, 2000, 4000];
 const D = 16, DEPTH = 3, W_STD = Math.SQRT2, B_STD = 0.1;

@@ -7,9 +7,9 @@
 
 import { availableParallelism } from 'node:os';
 import { bench, describe } from 'vitest';
-import { parse } from '../../src/symbolic/parse.ts';
-import { Rng } from '../../src/numeric/rng.ts';
-import { compilePairwise } from '../../src/compile/pairwise.ts';
+import { parse } from '../../src/symbolic/index.ts';
+import { Rng } from '../../src/numeric/index.ts';
+import { compilePairwise } from '../../src/compile/index.ts';
 
 const N = 2048, d = 64, ELL = 4, REPEATS = 5;
 const X = new Rng(7).fillUniform(new Float64Array(N * d), -1, 1);

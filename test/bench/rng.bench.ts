@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { bench, describe } from 'vitest';
-import { Rng } from '../../src/numeric/rng.ts';
+import { Rng } from '../../src/numeric/index.ts';
 
 const SIZES = [1_000_000, 10_000_000];
 const REPEATS = 3;

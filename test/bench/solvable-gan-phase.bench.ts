@@ -4,8 +4,8 @@
 // right-hand side (compileRhs + ode.rk4) over the points one at a time. The side-by-side table prints while the file is collected (vitest runs
 // no afterAll hooks in bench mode), before vitest's own table.
 import { bench, describe } from 'vitest';
-import { phaseDiagram } from '../../src/models/solvable-gan/phase-diagram.ts';
-import { defaultSpec } from '../../src/models/solvable-gan/spec.ts';
+import { phaseDiagram } from '../../src/models/solvable-gan/index.ts';
+import { defaultSpec } from '../../src/models/solvable-gan/index.ts';
 
 const GRID = 100;
 const etas = Array.from({ length: GRID }, (_, i) => 0.5 + (i * 4.5) / (GRID - 1));

@@ -8,8 +8,8 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { bench, describe } from 'vitest';
-import { simulateSgd } from '../../src/models/solvable-gan/simulate.ts';
-import { defaultInit, defaultSpec } from '../../src/models/solvable-gan/spec.ts';
+import { simulateSgd } from '../../src/models/solvable-gan/index.ts';
+import { defaultInit, defaultSpec } from '../../src/models/solvable-gan/index.ts';
 
 const N = 10_000;
 const DIMS = [1, 2];

@@ -1,5 +1,5 @@
 """NumPy baseline for test/bench/solvable-gan.bench.ts: the online SGD of the solvable GAN
-(papers.md A.2, column normalisation), vectorised per step, the same loop as
+(docs/solvable-gan.md A.2, column normalisation), vectorised per step, the same loop as
 src/models/solvable-gan/simulate.ts: per step two fresh n-vectors of noise, two latent codes,
 y = U c + sqrt(eta_T) a, y~ = V c~ + sqrt(eta_G) a~, the w and V updates with the old w, then
 renormalisation of w and of each column of V. Buffers are preallocated (out=) so that NumPy is

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import katex from 'katex';
-import { main } from '../../src/cli/main.ts';
+import { main } from '../../src/cli/index.ts';
 
 async function run(...argv: string[]) {
   let out = '', err = '';

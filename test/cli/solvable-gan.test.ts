@@ -3,8 +3,8 @@ import katex from 'katex';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.ts';
-import { parse } from '../../src/symbolic/parse.ts';
+import { main } from '../../src/cli/index.ts';
+import { parse } from '../../src/symbolic/index.ts';
 
 async function run(...argv: string[]) {
   let out = '', err = '';
@@ -55,7 +55,7 @@ describe('gandyn phase solvable-gan', () => {
     expect(phases[3].recovered).toEqual([false, false]);
   });
 
-  it('reproduces P_c = 0.884 for lambda = 3, eta = 2 (papers.md A.6)', async () => {
+  it('reproduces P_c = 0.884 for lambda = 3, eta = 2 (docs/solvable-gan.md A.6)', async () => {
     const j = JSON.parse((await run('phase', 'solvable-gan', '--set', 'eta=2', '--json')).out);
     expect(j.features[0].criticalOverlap).toBeCloseTo(0.8844, 4);
   });
@@ -109,5 +109,17 @@ describe('gandyn simulate / integrate solvable-gan', () => {
     const j = JSON.parse(readFileSync(file, 'utf8'));
     expect(j.diverged).toMatch(/Divergence/);
     expect(j.series.P).toHaveLength(1);
+  });
+
+  it('a diverging integration keeps the recorded part, named by state variable', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gandyn-'));
+    const file = join(dir, 'idiv.json');
+    const r = await run('integrate', 'solvable-gan', '--T', '5', '--set', 'tau=1e200', '--out', file);
+    expect(r.code).toBe(2);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    const j = JSON.parse(readFileSync(file, 'utf8'));
+    expect(Object.keys(j.series)).toEqual(['P', 'q', 'r']);
+    expect(j.series.P[0]).toBe(0.1);
+    expect(j.diverged).toMatch(/Divergence/);
   });
 });

@@ -2,8 +2,8 @@
 // seeded random points, shared by the compile property tests.
 
 import fc from 'fast-check';
-import { FUNCTIONS } from '../../src/symbolic/expr.ts';
-import { Rng } from '../../src/numeric/rng.ts';
+import { FUNCTIONS } from '../../src/symbolic/index.ts';
+import { Rng } from '../../src/numeric/index.ts';
 
 export const INPUTS = ['x', 'y', 'z'] as const;
 export const PARAMS = ['a', 'b'] as const;

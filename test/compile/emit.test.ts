@@ -3,15 +3,15 @@
 
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { parse } from '../../src/symbolic/parse.ts';
-import { print } from '../../src/symbolic/print.ts';
-import { evaluate } from '../../src/symbolic/evaluate.ts';
-import { add, mul, pow, rat, sym, call } from '../../src/symbolic/expr.ts';
-import { erf } from '../../src/numeric/special.ts';
-import { compile, compileRhs } from '../../src/compile/kernel.ts';
-import { CompileError } from '../../src/compile/lower.ts';
+import { parse } from '../../src/symbolic/index.ts';
+import { print } from '../../src/symbolic/index.ts';
+import { evaluate } from '../../src/symbolic/index.ts';
+import { add, mul, pow, rat, sym, call } from '../../src/symbolic/index.ts';
+import { erf } from '../../src/numeric/index.ts';
+import { compile, compileRhs } from '../../src/compile/index.ts';
+import { CompileError } from '../../src/compile/index.ts';
 import { GPU_ERF_SOURCE, assertSafeSource, formatNumber, powerSource } from '../../src/compile/emit.ts';
-import { F64_MODEL, boundEvaluator } from '../../src/compile/bound.ts';
+import { F64_MODEL, boundEvaluator } from '../../src/compile/index.ts';
 import { INPUTS, NAMES, PARAMS, exprString, randomPoints } from './arbitraries.ts';
 
 describe('(c) the f64 twin equals the interpreter', () => {

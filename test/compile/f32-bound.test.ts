@@ -12,12 +12,12 @@
 
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { parse } from '../../src/symbolic/parse.ts';
-import { print } from '../../src/symbolic/print.ts';
-import { F64_FUNCTIONS } from '../../src/symbolic/evaluate.ts';
-import { compile, type Kernel } from '../../src/compile/kernel.ts';
-import { CompileError } from '../../src/compile/lower.ts';
-import { F32_HELPER_BUDGET, F32_WASM_MODEL, F64_MODEL, boundEvaluator } from '../../src/compile/bound.ts';
+import { parse } from '../../src/symbolic/index.ts';
+import { print } from '../../src/symbolic/index.ts';
+import { F64_FUNCTIONS } from '../../src/symbolic/index.ts';
+import { compile, type Kernel } from '../../src/compile/index.ts';
+import { CompileError } from '../../src/compile/index.ts';
+import { F32_HELPER_BUDGET, F32_WASM_MODEL, F64_MODEL, boundEvaluator } from '../../src/compile/index.ts';
 import { INPUTS, NAMES, PARAMS, exprString, randomPoints } from './arbitraries.ts';
 
 const S = 2;

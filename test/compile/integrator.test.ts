@@ -15,24 +15,24 @@
 
 import { availableParallelism } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from '../../src/symbolic/parse.ts';
-import type { Expr } from '../../src/symbolic/expr.ts';
-import { F64_FUNCTIONS } from '../../src/symbolic/evaluate.ts';
-import type { System } from '../../src/symbolic/system.ts';
-import { rk4 } from '../../src/numeric/ode.ts';
-import { Rng } from '../../src/numeric/rng.ts';
-import { DivergenceError } from '../../src/numeric/errors.ts';
-import { symmetricEigen } from '../../src/numeric/linalg.ts';
-import { compileRhs } from '../../src/compile/kernel.ts';
+import { parse } from '../../src/symbolic/index.ts';
+import type { Expr } from '../../src/symbolic/index.ts';
+import { F64_FUNCTIONS } from '../../src/symbolic/index.ts';
+import type { System } from '../../src/symbolic/index.ts';
+import { rk4 } from '../../src/numeric/index.ts';
+import { Rng } from '../../src/numeric/index.ts';
+import { DivergenceError } from '../../src/numeric/index.ts';
+import { symmetricEigen } from '../../src/numeric/index.ts';
+import { compileRhs } from '../../src/compile/index.ts';
 import { CompileError, type Op } from '../../src/compile/lower.ts';
-import { assertSafeSource } from '../../src/compile/emit.ts';
-import { ErrorAnalysis, F32_WASM_MODEL, F64_MODEL, type ErrorModel } from '../../src/compile/bound.ts';
+import { assertSafeSource } from '../../src/compile/index.ts';
+import { ErrorAnalysis, F32_WASM_MODEL, F64_MODEL, type ErrorModel } from '../../src/compile/index.ts';
 import {
   FUSED_MARGIN, FUSED_THREADING, buildStep, chooseFused, compileIntegrator, estimateStepCost,
   type Integrator, type IntegratorResult, type StepProgram,
-} from '../../src/compile/integrator.ts';
-import { deriveOverlapOde } from '../../src/models/solvable-gan/derive.ts';
-import { defaultInit, defaultSpec, overlapsToState, paramValues, stateNames } from '../../src/models/solvable-gan/spec.ts';
+} from '../../src/compile/index.ts';
+import { deriveOverlapOde } from '../../src/models/solvable-gan/index.ts';
+import { defaultInit, defaultSpec, overlapsToState, paramValues, stateNames } from '../../src/models/solvable-gan/index.ts';
 
 const live: Integrator[] = [];
 const keep = (i: Integrator) => { live.push(i); return i; };

@@ -4,13 +4,13 @@
 import { availableParallelism } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import { GPU } from 'gpu.js';
-import { parse } from '../../src/symbolic/parse.ts';
-import { evaluate } from '../../src/symbolic/evaluate.ts';
-import type { System } from '../../src/symbolic/system.ts';
-import { rk4 } from '../../src/numeric/ode.ts';
+import { parse } from '../../src/symbolic/index.ts';
+import { evaluate } from '../../src/symbolic/index.ts';
+import type { System } from '../../src/symbolic/index.ts';
+import { rk4 } from '../../src/numeric/index.ts';
 import {
   COST_NS, KERNEL_MARGIN, THREADING, chooseBackend, compile, compileRhs, estimateCost, type Kernel,
-} from '../../src/compile/kernel.ts';
+} from '../../src/compile/index.ts';
 import { CompileError, countOps, Lowering, declare } from '../../src/compile/lower.ts';
 import { randomPoints } from './arbitraries.ts';
 

@@ -5,11 +5,11 @@
 import { availableParallelism } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { parse } from '../../src/symbolic/parse.ts';
-import { evaluate } from '../../src/symbolic/evaluate.ts';
-import { compilePairwise, type PairwiseKernel, PAIRWISE_NAMES } from '../../src/compile/pairwise.ts';
-import { CompileError } from '../../src/compile/lower.ts';
-import { F32_WASM_MODEL, F64_MODEL, boundEvaluator } from '../../src/compile/bound.ts';
+import { parse } from '../../src/symbolic/index.ts';
+import { evaluate } from '../../src/symbolic/index.ts';
+import { compilePairwise, type PairwiseKernel, PAIRWISE_NAMES } from '../../src/compile/index.ts';
+import { CompileError } from '../../src/compile/index.ts';
+import { F32_WASM_MODEL, F64_MODEL, boundEvaluator } from '../../src/compile/index.ts';
 import { randomPoints } from './arbitraries.ts';
 
 const live: PairwiseKernel[] = [];

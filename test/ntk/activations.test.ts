@@ -7,13 +7,13 @@
 // covers unit variance).
 
 import { describe, expect, it } from 'vitest';
-import { closedFormActivation, type Activation, type ClosedFormName } from '../../src/ntk/activations.ts';
+import { closedFormActivation, type Activation, type ClosedFormName } from '../../src/ntk/index.ts';
 import { dualFunction, diagFunction, arccos } from '../../src/ntk/codegen.ts';
-import { expectation2dPolar, expectation1dPiecewise } from '../../src/numeric/quadrature.ts';
-import { sym } from '../../src/symbolic/expr.ts';
-import { evaluate } from '../../src/symbolic/evaluate.ts';
-import { diff } from '../../src/symbolic/diff.ts';
-import { Rng } from '../../src/numeric/rng.ts';
+import { expectation2dPolar, expectation1dPiecewise } from '../../src/numeric/index.ts';
+import { sym } from '../../src/symbolic/index.ts';
+import { evaluate } from '../../src/symbolic/index.ts';
+import { diff } from '../../src/symbolic/index.ts';
+import { Rng } from '../../src/numeric/index.ts';
 
 const SETTINGS: Array<[ClosedFormName, number[], { maxVar?: number }?]> = [
   ['relu', []], ['leaky_relu', [0.1]], ['abrelu', [-0.4, 1.3]], ['abs', []], ['sign', []],

@@ -3,15 +3,20 @@
 // and every f32 entry lies within the running error bound of compile/bound.ts
 // (F32_WASM_MODEL, with the error the f32 dot product already carries).
 
-import { afterAll, describe, expect, it } from 'vitest';
-import { parseArchitecture } from '../../src/ntk/parse.ts';
-import { kernels } from '../../src/ntk/kernels.ts';
-import { compileKernels, type CompiledKernels } from '../../src/ntk/compiled.ts';
-import { boundEvaluator, F32_WASM_MODEL, F64_MODEL } from '../../src/compile/bound.ts';
-import { PAIRWISE_NAMES } from '../../src/compile/pairwise.ts';
-import { stack } from '../../src/ntk/architecture.ts';
-import { relu } from '../../src/ntk/activations.ts';
-import { Rng } from '../../src/numeric/rng.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseArchitecture } from '../../src/ntk/index.ts';
+import { kernels, kernelsAsync } from '../../src/ntk/index.ts';
+import { compileSource, diagSource, kernelPlan, rowsSource, PREAMBLE } from '../../src/ntk/codegen.ts';
+import { assertSafeSource } from '../../src/compile/index.ts';
+import { CompileError } from '../../src/compile/index.ts';
+import { compileKernels, type CompiledKernels } from '../../src/ntk/index.ts';
+import { boundEvaluator, F32_WASM_MODEL, F64_MODEL } from '../../src/compile/index.ts';
+import { PAIRWISE_NAMES } from '../../src/compile/index.ts';
+import { stack } from '../../src/ntk/index.ts';
+import {
+  ACTIVATION_SIGNATURES, CLOSED_FORM_NAMES, closedFormActivation, relu, type Activation, type ClosedFormName,
+} from '../../src/ntk/index.ts';
+import { Rng } from '../../src/numeric/index.ts';
 
 const live: CompiledKernels[] = [];
 afterAll(() => live.forEach((k) => k.dispose()));
@@ -100,5 +105,81 @@ describe('compiled NNGP/NTK', () => {
   it('refuses elementwise quadrature duals and nets too deep to unroll', () => {
     expect(() => compileKernels(parseArchitecture('serial(dense(1, 0), elementwise("x*tanh(x)"), dense(1, 0))'), 2)).toThrow(/no closed-form dual/);
     expect(() => compileKernels(stack(20, relu(), 1, 0.1), 2)).toThrow(/too deep for the compiled kernel/);
+  });
+});
+
+describe('the recursion\'s source goes through the compile runtime\'s check', () => {
+  const CANARY = '__gdNtkCanary';
+  const g = globalThis as Record<string, unknown>;
+  const compiled: string[] = [];
+  const RealFunction = globalThis.Function;
+  beforeAll(() => {
+    g[CANARY] = 'intact';
+    globalThis.Function = new Proxy(RealFunction, {
+      construct(target, args) { compiled.push(String(args[args.length - 1])); return Reflect.construct(target, args); },
+      apply(target, self, args) { compiled.push(String(args[args.length - 1])); return Reflect.apply(target, self, args); },
+    });
+  });
+  afterAll(() => { globalThis.Function = RealFunction; });
+
+  const SAMPLE_ARGS: Partial<Record<ClosedFormName, number[]>> = {
+    leaky_relu: [0.1], abrelu: [-0.3, 2], monomial: [3], polynomial: [0.1, 1, 0.5], hermite: [4],
+  };
+  const X = { data: points(5, 3, 7).map((v) => 0.3 * v), rows: 5, cols: 3 };
+
+  it('every closed-form activation, both parameterizations: sources pass the ntk vocabulary and run', () => {
+    for (const name of CLOSED_FORM_NAMES) {
+      const act = closedFormActivation(name, SAMPLE_ARGS[name] ?? ACTIVATION_SIGNATURES[name].defaults as number[]);
+      for (const parameterization of ['ntk', 'standard'] as const) {
+        const arch = stack(2, act, 0.9, 0.1, { parameterization, width: 64 });
+        const plan = kernelPlan(arch, 3, true);
+        for (const src of [diagSource(plan), rowsSource(plan)]) expect(() => assertSafeSource(src, 'ntk'), `${name} ${parameterization}`).not.toThrow();
+        const r = kernels(arch, X);
+        expect(r.nngp.data.every(Number.isFinite), `${name} ${parameterization}`).toBe(true);
+      }
+    }
+    // an elementwise activation: no template, its dual called through EXT
+    const ew = parseArchitecture('serial(dense(1, 0.1), elementwise("x*tanh(x)"), dense(1, 0.1))');
+    const plan = kernelPlan(ew, 3, true);
+    for (const src of [diagSource(plan), rowsSource(plan)]) expect(() => assertSafeSource(src, 'ntk')).not.toThrow();
+    expect(kernels(ew, X).ntk!.data.every(Number.isFinite)).toBe(true);
+  });
+
+  const HOSTILE = [
+    `globalThis.${CANARY} = 'pwned';`,
+    `K = S;\nKd = this.constructor.constructor("globalThis.${CANARY} = 1")();`,
+    'K = S;\nKd = X1.constructor;', 'K = `x`;', "K = 'x';", 'K = S; // comment', 'K = S; /* c */ Kd = 1;',
+    'K = process.exit(1);', 'K = require("node:fs");', 'K = eval("1");', 'K = new Function("return 1")();',
+    'K = S;\nKd = \\u0061;', 'K = S;\nKd = $;', 'K = S;\nKd = globalThis;', 'K = S;\nKd = import.meta;', 'K = S;\nKd = а;',
+    'K = S;\nKd = X1.__proto__;', 'K = S;\nKd = OUT.buffer;',
+  ];
+
+  it('a hostile template never compiles: kernels and kernelsAsync refuse it with a CompileError before running anything', async () => {
+    for (const text of HOSTILE) {
+      for (const where of ['pair', 'diag'] as const) {
+        const act: Activation = { ...relu(), template: { pair: where === 'pair' ? text : relu().template!.pair, diag: where === 'diag' ? text : 'k = q;' } };
+        const arch = stack(1, act, 1.1, 0.1);
+        expect(() => kernels(arch, X), `${where}: ${text}`).toThrow(CompileError);
+        await expect(kernelsAsync(arch, X, null, { threads: 2 }), `${where}: ${text}`).rejects.toThrow(CompileError);
+      }
+      expect(() => compileSource(`${PREAMBLE}\nreturn function dual(S, s1, s2) {\nlet K, Kd;\n${text}\nreturn [K, Kd];\n};`)).toThrow(CompileError);
+    }
+    expect(g[CANARY]).toBe('intact');
+  });
+
+  it('the compile vocabulary still refuses what only the ntk one allows', () => {
+    expect(() => assertSafeSource('const CW = new Float64Array([1]);')).toThrow(CompileError);
+    expect(() => assertSafeSource('return x > 0 ? 1 : 0;')).toThrow(CompileError);
+    expect(() => assertSafeSource('return this.thread.x;', 'ntk')).toThrow(CompileError);
+    expect(() => assertSafeSource('return H.erf;', 'ntk')).toThrow(CompileError);
+  });
+
+  it('every source that reached the Function constructor passed a vocabulary; the canary is intact', () => {
+    expect(compiled.length).toBeGreaterThan(0);
+    for (const src of compiled) {
+      const ok = [undefined, 'ntk'].some((v) => { try { assertSafeSource(src, v as 'ntk' | undefined); return true; } catch { return false; } });
+      expect(ok, src.slice(0, 200)).toBe(true);
+    }
+    expect(g[CANARY]).toBe('intact');
   });
 });

@@ -4,14 +4,14 @@
 // reference), and K̇ from the symbolic derivative.
 
 import { describe, expect, it } from 'vitest';
-import { elementwise } from '../../src/ntk/elementwise.ts';
-import { closedFormActivation } from '../../src/ntk/activations.ts';
-import { dualFunction, diagFunction } from '../../src/ntk/codegen.ts';
-import { parseArchitecture } from '../../src/ntk/parse.ts';
-import { kernels } from '../../src/ntk/kernels.ts';
-import { expectation2dPolar, expectation1dPiecewise } from '../../src/numeric/quadrature.ts';
-import { print } from '../../src/symbolic/print.ts';
-import { ParseError } from '../../src/symbolic/parse.ts';
+import { elementwise } from '../../src/ntk/index.ts';
+import { closedFormActivation } from '../../src/ntk/index.ts';
+import { dualFunction, diagFunction } from '../../src/ntk/index.ts';
+import { parseArchitecture } from '../../src/ntk/index.ts';
+import { kernels } from '../../src/ntk/index.ts';
+import { expectation2dPolar, expectation1dPiecewise } from '../../src/numeric/index.ts';
+import { print } from '../../src/symbolic/index.ts';
+import { ParseError } from '../../src/symbolic/index.ts';
 
 const POINTS: Array<[number, number, number]> = [[0.7, 1.3, 0.4], [2, 0.5, -0.6], [1, 1, 0.999], [0.3, 0.3, -0.2], [5, 3, 2.5]];
 

@@ -4,11 +4,11 @@
 // the Monte-Carlo NNGP against the closed form within its standard error.
 
 import { describe, expect, it } from 'vitest';
-import { parseArchitecture } from '../../src/ntk/parse.ts';
-import { kernels } from '../../src/ntk/kernels.ts';
-import { finiteNetwork, empiricalNtk, monteCarloNngp, type FiniteNetwork } from '../../src/ntk/finite.ts';
-import { empiricalNtkWidthRate, gaussianRows } from '../../src/ntk/width-rate.ts';
-import { Rng } from '../../src/numeric/rng.ts';
+import { parseArchitecture } from '../../src/ntk/index.ts';
+import { kernels } from '../../src/ntk/index.ts';
+import { finiteNetwork, empiricalNtk, monteCarloNngp, type FiniteNetwork } from '../../src/ntk/index.ts';
+import { empiricalNtkWidthRate, gaussianRows } from '../../src/ntk/index.ts';
+import { Rng } from '../../src/numeric/index.ts';
 
 const rows = gaussianRows;
 

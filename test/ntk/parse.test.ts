@@ -2,9 +2,9 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseArchitecture, ArchitectureParseError } from '../../src/ntk/parse.ts';
-import { serial, dense, stack, architecture, ArchitectureError, withOptions } from '../../src/ntk/architecture.ts';
-import { relu, erfAct, leakyRelu, polynomial, closedFormActivation, CLOSED_FORM_NAMES, ACTIVATION_SIGNATURES } from '../../src/ntk/activations.ts';
+import { parseArchitecture, ArchitectureParseError } from '../../src/ntk/index.ts';
+import { serial, dense, stack, architecture, ArchitectureError, withOptions } from '../../src/ntk/index.ts';
+import { relu, erfAct, leakyRelu, polynomial, closedFormActivation, CLOSED_FORM_NAMES, ACTIVATION_SIGNATURES } from '../../src/ntk/index.ts';
 
 describe('parseArchitecture', () => {
   it('reads the documented example and equals the code-built value', () => {

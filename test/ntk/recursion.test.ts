@@ -4,12 +4,12 @@
 
 import katex from 'katex';
 import { describe, expect, it } from 'vitest';
-import { parseArchitecture } from '../../src/ntk/parse.ts';
-import { kernels } from '../../src/ntk/kernels.ts';
-import { kernelRecursion, evaluateRecursion, ntkRecursionLatex, kernelExprs } from '../../src/ntk/recursion.ts';
-import { CLOSED_FORM_NAMES, ACTIVATION_SIGNATURES } from '../../src/ntk/activations.ts';
-import { evaluate } from '../../src/symbolic/evaluate.ts';
-import { Rng } from '../../src/numeric/rng.ts';
+import { parseArchitecture } from '../../src/ntk/index.ts';
+import { kernels } from '../../src/ntk/index.ts';
+import { kernelRecursion, evaluateRecursion, ntkRecursionLatex, kernelExprs } from '../../src/ntk/index.ts';
+import { CLOSED_FORM_NAMES, ACTIVATION_SIGNATURES } from '../../src/ntk/index.ts';
+import { evaluate } from '../../src/symbolic/index.ts';
+import { Rng } from '../../src/numeric/index.ts';
 
 const ARGS: Record<string, string> = { leaky_relu: '(0.1)', abrelu: '(-0.4, 1.3)', monomial: '(3)', polynomial: '(0.1, 1, 0.5)', hermite: '(4)' };
 const actSpec = (n: string) => `${n}${ARGS[n] ?? ''}`;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   classifyFixedPoint, findFixedPoints, finiteDifferenceJacobian, newton, type VectorFn,
-} from '../../src/numeric/fixedpoints.ts';
+} from '../../src/numeric/index.ts';
 
 /** Damped pendulum θ' = ω, ω' = −sin θ − γω: fixed points (kπ, 0). */
 const pendulum = (gamma: number) => ({

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { dopri5, rk4, type BatchRhs } from '../../src/numeric/ode.ts';
-import { DivergenceError, StepLimitError } from '../../src/numeric/errors.ts';
-import { logLogFit } from '../../src/numeric/stats.ts';
+import { dopri5, rk4, type BatchRhs } from '../../src/numeric/index.ts';
+import { DivergenceError, StepLimitError } from '../../src/numeric/index.ts';
+import { logLogFit } from '../../src/numeric/index.ts';
 
 /** x'' = −ω_b² x for each batch member b, state (x, v). */
 const oscillator = (omegas: number[]): BatchRhs => (_t, y, out) => {

@@ -3,8 +3,8 @@ import {
   gaussHermite, expectation1d, expectation2d, expectationNd, choleskyPsd, normalizedHermite,
   hermiteCoefficients, gaussLegendre, integratePiecewise, expectation1dPiecewise,
   hermiteCoefficientsPiecewise, expectation2dPolar,
-} from '../../src/numeric/quadrature.ts';
-import { erf, doubleFactorial } from '../../src/numeric/special.ts';
+} from '../../src/numeric/index.ts';
+import { erf, doubleFactorial } from '../../src/numeric/index.ts';
 
 const relu = (x: number) => (x > 0 ? x : 0);
 const step = (x: number) => (x > 0 ? 1 : 0);
@@ -110,7 +110,7 @@ describe('piecewise rules for kinks', () => {
     }
   });
 
-  it('ReLU Hermite coefficients match papers.md F.2 (exact formula to 1e-13)', () => {
+  it('ReLU Hermite coefficients match docs/ntk-kernels.md F.2 (exact formula to 1e-13)', () => {
     const a = hermiteCoefficientsPiecewise(relu, 10, [0]);
     const fact = (n: number): number => (n <= 1 ? 1 : n * fact(n - 1));
     expect(a[0]).toBeCloseTo(1 / Math.sqrt(2 * Math.PI), 14);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Rng, seedSequenceWords, zigguratTables, ZIGGURAT_R } from '../../src/numeric/rng.ts';
-import { erfc, normalCdf, normalQuantile, chiSquareUpperQuantile } from '../../src/numeric/special.ts';
-import { chiSquareTest, correlation, ksTest, moments } from '../../src/numeric/stats.ts';
+import { Rng, seedSequenceWords, zigguratTables, ZIGGURAT_R } from '../../src/numeric/index.ts';
+import { erfc, normalCdf, normalQuantile, chiSquareUpperQuantile } from '../../src/numeric/index.ts';
+import { chiSquareTest, correlation, ksTest, moments } from '../../src/numeric/index.ts';
 
 // Every statistical check below rejects at level ALPHA (two-sided where it matters); the seeds
 // are fixed, so the tests are deterministic, and a failure means a real defect with odds 1 − ALPHA.

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../src/numeric/rng.ts';
-import { eulerMaruyama, milstein, type DiagonalSde, type NoiseSource } from '../../src/numeric/sde.ts';
-import { DivergenceError } from '../../src/numeric/errors.ts';
-import { logLogFit, moments } from '../../src/numeric/stats.ts';
-import { normalQuantile } from '../../src/numeric/special.ts';
+import { Rng } from '../../src/numeric/index.ts';
+import { eulerMaruyama, milstein, type DiagonalSde, type NoiseSource } from '../../src/numeric/index.ts';
+import { DivergenceError } from '../../src/numeric/index.ts';
+import { logLogFit, moments } from '../../src/numeric/index.ts';
+import { normalQuantile } from '../../src/numeric/index.ts';
 
 const Z = normalQuantile(1 - 1e-6 / 2); // two-sided 1e-6 level, ≈ 4.89
 /** Allowance for pre-asymptotic curvature of the log-log error curve over the step sizes used. */
@@ -169,6 +169,117 @@ describe('options and divergence', () => {
       expect(err.message).toMatch(/batch member 1/);
       expect(err.message).toMatch(/params: sigma=0\.01/);
       expect(err.partial.t.length).toBe(Math.floor((err.step - 1) / 10) + 1);
+    }
+  });
+});
+
+describe('noise on some components, steps aligned to record times, mean-field coupling', () => {
+  const ou: DiagonalSde = {
+    drift: (_t, y, out) => { for (let i = 0; i < y.length; i++) out[i] = -1.5 * y[i]; },
+    diffusion: (_t, _y, out) => { out.fill(0.8); },
+  };
+
+  it('noisy = every component draws the same numbers as the default (bit for bit); a subset draws for those only', () => {
+    const y0 = Float64Array.from({ length: 12 }, (_, i) => 0.1 * i);
+    const opts = { t0: 0, t1: 1, steps: 50, batch: 4, dim: 3, record: [0, 0.5, 1] };
+    const all = eulerMaruyama(ou, y0, { ...opts, rng: new Rng(8) });
+    const listed = eulerMaruyama(ou, y0, { ...opts, rng: new Rng(8), noisy: [0, 1, 2] });
+    all.y.forEach((y, r) => expect(Array.from(listed.y[r])).toEqual(Array.from(y)));
+    // only component 1 noisy: the others follow the deterministic Euler chain; the draws are member by member
+    const half: DiagonalSde = { drift: ou.drift, diffusion: (_t, _y, out) => { for (let i = 0; i < out.length; i++) out[i] = i % 3 === 1 ? 0.8 : 0; } };
+    const some = eulerMaruyama(half, y0, { ...opts, rng: new Rng(8), noisy: [1], record: 'final' });
+    const rng = new Rng(8), y = Float64Array.from(y0), xi = new Float64Array(4), h = 1 / 50;
+    for (let s = 0; s < 50; s++) {
+      rng.fillNormal(xi, 0, Math.sqrt(h));
+      for (let i = 0; i < 12; i++) y[i] += -1.5 * y[i] * h + (i % 3 === 1 ? 0.8 * xi[(i - 1) / 3] : 0 * 0);
+    }
+    expect(Array.from(some.final)).toEqual(Array.from(y));
+    expect(Array.from(some.endState)).toEqual(Array.from(y));
+    expect(() => eulerMaruyama(ou, y0, { ...opts, rng: new Rng(8), noisy: [3] })).toThrow(/noisy must list distinct components in \[0, 3\)/);
+    expect(() => eulerMaruyama(ou, y0, { ...opts, rng: new Rng(8), noisy: [1, 1] })).toThrow(/distinct/);
+  });
+
+  it("align 'records': each span between record times gets ⌈span/dt⌉ equal steps, so any record times are hit", () => {
+    const record = [0, 0.3, 0.7, 1.0, 2.5];
+    const r = eulerMaruyama(ou, [1], { t0: 0, t1: 2.5, dt: 0.1, rng: new Rng(4), record, align: 'records' });
+    expect(Array.from(r.t)).toEqual(record);
+    expect(r.stats.steps).toBe(3 + 4 + 3 + 15);
+    // the same steps taken one span at a time, each a grid run from the previous record
+    const rng = new Rng(4);
+    let y = [1];
+    for (let k = 1; k < record.length; k++) {
+      const span = record[k] - record[k - 1], steps = Math.max(1, Math.ceil(span / 0.1 - 1e-9));
+      y = Array.from(eulerMaruyama(ou, y, { t0: record[k - 1], t1: record[k], steps, rng, record: 'final' }).final);
+      expect(r.y[k][0]).toBe(y[0]);
+    }
+    // t1 = t0: only the initial record; a record time off the grid is refused with align 'grid'
+    const none = eulerMaruyama(ou, [1], { t0: 0, t1: 0, dt: 0.1, rng: new Rng(4), record: [0], align: 'records' });
+    expect(Array.from(none.t)).toEqual([0]);
+    expect(none.stats.steps).toBe(0);
+    expect(() => eulerMaruyama(ou, [1], { t0: 0, t1: 1, dt: 0.1, rng: new Rng(4), record: [0.35] })).toThrow(/not on the step grid/);
+    expect(() => eulerMaruyama(ou, [1], { t0: 0, t1: 1, steps: 10, rng: new Rng(4), record: [0.35], align: 'records' })).toThrow(/needs a step dt/);
+  });
+
+  it('meanField: computed on the initial state and after every step, read by the next step, recorded instead of the state', () => {
+    // particles attracted to their own mean: dX_i = −θ(X_i − m) dt + σ dW_i, m = mean(X)
+    const theta = 2, sigma = 0.5, M = 400, h = 0.01, steps = 300;
+    const shared = { m: 0 };
+    const sde: DiagonalSde = {
+      drift: (_t, y, out) => { for (let i = 0; i < y.length; i++) out[i] = -theta * (y[i] - shared.m); },
+      diffusion: (_t, _y, out) => { out.fill(sigma); },
+    };
+    const moments = (y: Float64Array, out: Float64Array) => {
+      let s = 0, s2 = 0;
+      for (let i = 0; i < y.length; i++) s += y[i];
+      const m = s / y.length;
+      for (let i = 0; i < y.length; i++) s2 += (y[i] - m) ** 2;
+      out[0] = m; out[1] = s2 / y.length;
+    };
+    const y0 = Float64Array.from({ length: M }, (_, i) => 1 + Math.sin(i));
+    const calls: number[] = [];
+    const run = eulerMaruyama(sde, y0, {
+      t0: 0, t1: steps * h, steps, batch: M, rng: new Rng(21), record: { every: 100 },
+      meanField: { names: ['m', 'var'], compute: (t, y, out) => { calls.push(t); moments(y, out); shared.m = out[0]; } },
+    });
+    expect(calls.length).toBe(steps + 1);
+    expect(run.names).toEqual(['m', 'var']);
+    expect(run.batch).toBe(1);
+    expect(Array.from(run.t)).toEqual([0, 1, 2, 3]);
+    // the same chain written out
+    const rng = new Rng(21), y = Float64Array.from(y0), dW = new Float64Array(M), mv = new Float64Array(2);
+    moments(y, mv);
+    for (let s = 0; s < steps; s++) {
+      const m = mv[0];
+      rng.fillNormal(dW, 0, Math.sqrt(h));
+      for (let i = 0; i < M; i++) y[i] += -theta * (y[i] - m) * h + sigma * dW[i];
+      moments(y, mv);
+    }
+    expect(Array.from(run.final)).toEqual(Array.from(mv));
+    expect(Array.from(run.endState)).toEqual(Array.from(y));
+    // the spread settles near σ²/(2θ) (1 − 1/M), its EM value σ²h(1 − 1/M)/(1 − (1 − θh)²) up to sampling error
+    const emVar = (sigma * sigma * h * (1 - 1 / M)) / (1 - (1 - theta * h) ** 2);
+    expect(Math.abs(run.final[1] - emVar)).toBeLessThan(Z * emVar * Math.sqrt(2 / M) + emVar * Math.exp(-2 * theta * steps * h) * 2);
+  });
+
+  it('a non-finite mean-field value stops the run with a DivergenceError naming it, with the records so far', () => {
+    const sde: DiagonalSde = { drift: (_t, _y, out) => { out.fill(0); }, diffusion: (_t, _y, out) => { out.fill(0.1); } };
+    let calls = 0;
+    try {
+      eulerMaruyama(sde, [0, 0, 0], {
+        t0: 0, t1: 1, steps: 10, batch: 3, rng: new Rng(1), record: 'steps', params: 'test',
+        meanField: { names: ['a', 'b'], compute: (_t, _y, out) => { out[0] = 1; out[1] = ++calls > 5 ? NaN : calls; } },
+      });
+      expect.unreachable();
+    } catch (e) {
+      const err = e as DivergenceError<import('../../src/numeric/sde.ts').Trajectory>;
+      expect(err).toBeInstanceOf(DivergenceError);
+      expect(err.variable).toBe('b');
+      expect(err.step).toBe(5);
+      expect(err.reason).toBe('non-finite');
+      expect(Array.from(err.lastState!)).toEqual([1, 5]);
+      expect(err.partial.t.length).toBe(5);
+      expect(err.partial.names).toEqual(['a', 'b']);
+      expect(err.message).toMatch(/params: test/);
     }
   });
 });

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   chiSquareSf, chiSquareUpperQuantile, erf, erfc, gammaP, gammaQ, kolmogorovSf, logGamma, normalCdf, normalQuantile,
-} from '../../src/numeric/special.ts';
-import { chiSquareTest, correlation, ksTest, linearFit, logLogFit, moments } from '../../src/numeric/stats.ts';
+} from '../../src/numeric/index.ts';
+import { chiSquareTest, correlation, ksTest, linearFit, logLogFit, moments } from '../../src/numeric/index.ts';
 
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 

@@ -5,12 +5,12 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as math from 'mathjs';
 import nerdamer from 'nerdamer';
-import { diff } from '../../src/symbolic/diff.ts';
-import { expand } from '../../src/symbolic/poly.ts';
-import { evaluate } from '../../src/symbolic/evaluate.ts';
-import { print } from '../../src/symbolic/print.ts';
-import { parse } from '../../src/symbolic/parse.ts';
-import { exprArb } from './helpers.ts';
+import { diff } from '../../src/symbolic/index.ts';
+import { expand } from '../../src/symbolic/index.ts';
+import { evaluate } from '../../src/symbolic/index.ts';
+import { print } from '../../src/symbolic/index.ts';
+import { parse } from '../../src/symbolic/index.ts';
+import { exprArb, dividesByZero } from './helpers.ts';
 
 const ELEMENTARY = ['exp', 'sin', 'cos', 'tanh'] as const;
 
@@ -21,6 +21,8 @@ describe('cross-check against mathjs and nerdamer', () => {
       fc.double({ min: -1.5, max: 1.5, noNaN: true }), fc.double({ min: -1.5, max: 1.5, noNaN: true }),
       (e, x, y) => {
         const text = print(e);
+        // e divides by an expression that expands to 0 (1/(y-y)): undefined everywhere, refused
+        if (dividesByZero(e)) return;
         const ours = evaluate(diff(e, 'x'), { x, y });
         const theirs = math.derivative(text, 'x', { simplify: false }).evaluate({ x, y, pi: Math.PI }) as number;
         if (!Number.isFinite(ours) || !Number.isFinite(theirs) || Math.abs(theirs) > 1e8) return; // outside both domains

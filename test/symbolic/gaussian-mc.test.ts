@@ -5,14 +5,14 @@
 
 import { describe, it, expect, afterAll } from 'vitest';
 import fc from 'fast-check';
-import { gaussianExpectation } from '../../src/symbolic/gaussian.ts';
-import { type Expr, sym, num } from '../../src/symbolic/expr.ts';
-import { parse } from '../../src/symbolic/parse.ts';
-import { print } from '../../src/symbolic/print.ts';
-import { evaluate } from '../../src/symbolic/evaluate.ts';
-import { choleskyPsd, expectation2d } from '../../src/numeric/quadrature.ts';
-import { Rng } from '../../src/numeric/rng.ts';
-import { erf as erfNum } from '../../src/numeric/special.ts';
+import { gaussianExpectation } from '../../src/symbolic/index.ts';
+import { type Expr, sym, num } from '../../src/symbolic/index.ts';
+import { parse } from '../../src/symbolic/index.ts';
+import { print } from '../../src/symbolic/index.ts';
+import { evaluate } from '../../src/symbolic/index.ts';
+import { choleskyPsd, expectation2d } from '../../src/numeric/index.ts';
+import { Rng } from '../../src/numeric/index.ts';
+import { erf as erfNum } from '../../src/numeric/index.ts';
 
 const zScores: Record<string, number> = {};
 const noteZ = (suite: string, z: number) => { zScores[suite] = Math.max(zScores[suite] ?? 0, Math.abs(z)); };

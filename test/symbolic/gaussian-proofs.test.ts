@@ -1,7 +1,7 @@
 // The Gaussian theorem checks (proofs/isserlis.ts, stein.ts, price.ts) at fast settings.
 import { describe, it, expect } from 'vitest';
 import katex from 'katex';
-import type { Theorem } from '../../src/report/theorem.ts';
+import type { Theorem } from '../../src/core/index.ts';
 import { theorem as isserlis } from '../../proofs/isserlis.ts';
 import { theorem as stein } from '../../proofs/stein.ts';
 import { theorem as price } from '../../proofs/price.ts';

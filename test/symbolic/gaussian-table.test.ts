@@ -4,12 +4,12 @@
 
 import { describe, it, expect } from 'vitest';
 import { type ActKind, singleMoment, pairMomentBase, pairMoment } from '../../src/symbolic/gaussian-table.ts';
-import { sym } from '../../src/symbolic/expr.ts';
-import { evaluate } from '../../src/symbolic/evaluate.ts';
-import { polyAtom } from '../../src/symbolic/poly.ts';
-import { erf } from '../../src/numeric/special.ts';
-import { expectation2dPolar, expectation1dPiecewise } from '../../src/numeric/quadrature.ts';
-import { Rng } from '../../src/numeric/rng.ts';
+import { sym } from '../../src/symbolic/index.ts';
+import { evaluate } from '../../src/symbolic/index.ts';
+import { polyAtom } from '../../src/symbolic/index.ts';
+import { erf } from '../../src/numeric/index.ts';
+import { expectation2dPolar, expectation1dPiecewise } from '../../src/numeric/index.ts';
+import { Rng } from '../../src/numeric/index.ts';
 
 const F: Partial<Record<ActKind, (x: number) => number>> = {
   relu: (x) => (x > 0 ? x : 0),

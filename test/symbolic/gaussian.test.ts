@@ -4,17 +4,17 @@
 import { describe, it, expect } from 'vitest';
 import {
   gaussianExpectation, validateCovariance, GaussianExpectationError,
-} from '../../src/symbolic/gaussian.ts';
+} from '../../src/symbolic/index.ts';
 import { wickMoment, covarianceAsPolys } from '../../src/symbolic/gaussian-wick.ts';
 import { reluHermiteCoefficient, normalizedHermiteExpr } from '../../src/symbolic/gaussian-hermite.ts';
-import { type Expr, sym, rat, add, mul, freeSymbols } from '../../src/symbolic/expr.ts';
-import { parse } from '../../src/symbolic/parse.ts';
-import { print } from '../../src/symbolic/print.ts';
-import { evaluate } from '../../src/symbolic/evaluate.ts';
-import { polyFromExpr, polyEqual } from '../../src/symbolic/poly.ts';
-import { expectation2d, expectation2dPolar, expectation1dPiecewise } from '../../src/numeric/quadrature.ts';
-import { Rng } from '../../src/numeric/rng.ts';
-import { erf, doubleFactorial } from '../../src/numeric/special.ts';
+import { type Expr, sym, rat, add, mul, freeSymbols } from '../../src/symbolic/index.ts';
+import { parse } from '../../src/symbolic/index.ts';
+import { print } from '../../src/symbolic/index.ts';
+import { evaluate } from '../../src/symbolic/index.ts';
+import { polyFromExpr, polyEqual } from '../../src/symbolic/index.ts';
+import { expectation2d, expectation2dPolar, expectation1dPiecewise } from '../../src/numeric/index.ts';
+import { Rng } from '../../src/numeric/index.ts';
+import { erf, doubleFactorial } from '../../src/numeric/index.ts';
 
 const P = (s: string) => parse(s);
 const M = (rows: string[][]) => rows.map((r) => r.map(P));
@@ -232,7 +232,7 @@ describe('Hermite series and quadrature fallbacks', () => {
   });
 });
 
-describe('Hermite coefficients (papers.md F.2)', () => {
+describe('Hermite coefficients (docs/ntk-kernels.md F.2)', () => {
   it('ReLU: a₀ = 1/√(2π), a₁ = 1/2, a₂ = 0.28209, a₄ = −0.08143, a₆ = 0.04460, odd k ≥ 3 zero', () => {
     const a = (k: number) => val(reluHermiteCoefficient(k), {});
     expect(a(0)).toBeCloseTo(1 / Math.sqrt(2 * Math.PI), 15);
@@ -261,7 +261,7 @@ describe('Hermite coefficients (papers.md F.2)', () => {
   });
 });
 
-describe('papers.md F.3 test vectors through a small NNGP/NTK recursion (test-only)', () => {
+describe('docs/ntk-kernels.md F.3 test vectors through a small NNGP/NTK recursion (test-only)', () => {
   const kernel = (act: 'relu' | 'erf') => {
     const K = E(`${act}(u)*${act}(v)`).expr;
     // Σ̇ = E[φ′φ′]: step·step for relu, (2/√π)² E[e^{−u²} e^{−v²}] for erf.

@@ -1,9 +1,10 @@
+import { ArgumentError } from '../../src/core/index.ts';
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import katex from 'katex';
-import { parse } from '../../src/symbolic/parse.ts';
-import { print } from '../../src/symbolic/print.ts';
-import { latex, latexSymbol, latexSystem } from '../../src/symbolic/latex.ts';
+import { parse } from '../../src/symbolic/index.ts';
+import { print } from '../../src/symbolic/index.ts';
+import { latex, latexSymbol, latexSystem } from '../../src/symbolic/index.ts';
 import { exprArb } from './helpers.ts';
 
 const RUNS = Number(process.env.FC_RUNS ?? 1000);
@@ -83,7 +84,7 @@ describe('latexSystem', () => {
     for (const s of [one, two]) expect(() => render(s, true)).not.toThrow();
   });
   it('refuses mismatched lengths', () => {
-    expect(() => latexSystem({ state: ['x'], drift: [] })).toThrow(RangeError);
+    expect(() => latexSystem({ state: ['x'], drift: [] })).toThrow(ArgumentError);
   });
 });
 

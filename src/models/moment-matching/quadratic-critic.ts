@@ -1,18 +1,18 @@
-// The smallest GAN in which the method of moments is visible (papers.md D): data
+// The smallest GAN in which the method of moments is visible (docs/method-of-moments.md): data
 // N(mu, sigma²), a generator G(z) = theta + s z, and a quadratic critic
 // D(x) = a x + b x²/2 with weight decay gamma. The critic can only see the first
 // two moments, so training drives the generator to match exactly those.
 // The population gradient flow is derived, not written down: the objective is a
 // Gaussian expectation computed symbolically, then differentiated.
 
-import { type Expr, add, mul, rat, sym, pow, neg } from '../../symbolic/expr.ts';
-import { parse } from '../../symbolic/parse.ts';
-import { substitute } from '../../symbolic/substitute.ts';
-import { diff } from '../../symbolic/diff.ts';
-import { simplify } from '../../symbolic/simplify.ts';
-import { gaussianExpectation } from '../../symbolic/gaussian.ts';
-import type { System } from '../../symbolic/system.ts';
-import { Rng } from '../../numeric/rng.ts';
+import { type Expr, add, mul, rat, sym, pow, neg } from '../../symbolic/index.ts';
+import { parse } from '../../symbolic/index.ts';
+import { substitute } from '../../symbolic/index.ts';
+import { diff } from '../../symbolic/index.ts';
+import { simplify } from '../../symbolic/index.ts';
+import { gaussianExpectation } from '../../symbolic/index.ts';
+import type { System } from '../../symbolic/index.ts';
+import { Rng } from '../../numeric/index.ts';
 
 export const CRITIC = 'a*x+b*x^2/2';
 export const STATE = ['a', 'b', 'theta', 's'] as const;

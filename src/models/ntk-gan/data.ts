@@ -1,4 +1,4 @@
-// Seeded datasets for the particle flows (papers.md B.6). Source particles are
+// Seeded datasets for the particle flows (docs/ntk-gan.md B.6). Source particles are
 // drawn from N(0, I_d); targets from:
 //  - eight_gaussians (d = 2): 8 equally weighted components N(c_k, 0.5² I) with
 //    centres c_k = 5 (cos 2πk/8, sin 2πk/8), k = 0..7 (component chosen uniformly
@@ -8,8 +8,8 @@
 // gantk2Modes1d() gives GAN(TK)²'s fixed 1-D "adequation" set (5 fake, 5 real
 // points, B.6), used for its Figure 1.
 
-import { Rng } from '../../numeric/rng.ts';
-import { type Matrix, KernelInputError } from '../../ntk/kernels.ts';
+import { Rng } from '../../numeric/index.ts';
+import { type Matrix, KernelInputError } from '../../ntk/index.ts';
 
 export type DatasetName = 'eight_gaussians' | 'modes_1d';
 export const DATASET_NAMES: readonly DatasetName[] = ['eight_gaussians', 'modes_1d'];

@@ -27,15 +27,17 @@
 // at initialisation (so f_0 ≡ 0 and its NTK is that of f_a), trained by full-batch
 // gradient descent on L_D with step lr for t/lr steps.
 
-import { type Inputs, type Matrix, KernelInputError, toMatrix } from '../../ntk/kernels.ts';
-import { type Architecture } from '../../ntk/architecture.ts';
-import { FiniteNetwork } from '../../ntk/finite.ts';
-import { dopri5 } from '../../numeric/ode.ts';
-import { sigmoid } from '../../numeric/special.ts';
+import { type Inputs, type Matrix, KernelInputError, toMatrix } from '../../ntk/index.ts';
+import { type Architecture } from '../../ntk/index.ts';
+import { FiniteNetwork } from '../../ntk/index.ts';
+import { dopri5 } from '../../numeric/index.ts';
+import { matvec } from '../../numeric/index.ts';
+import { sigmoid } from '../../numeric/index.ts';
 import { type GanKernel, type KernelField, zeroCounts } from './kernel.ts';
 import { type LossName, INFINITE_WIDTH_LOSSES, LOSSES, lossByName, lossGradientOnS } from './losses.ts';
-import { type SymmetricEigenDecomposition, applySpectral, lanczosApply, symmetricEigenQL } from '../../numeric/spectral.ts';
+import { type SymmetricEigenDecomposition, applySpectral, lanczosApply, symmetricEigenQL } from '../../numeric/index.ts';
 import { vanillaScalarSolution } from './lambertw.ts';
+import { ArgumentError } from '../../core/index.ts';
 
 /** The discriminator's training set: S = fake ∪ real, fake first. */
 export interface TrainingSet {
@@ -112,16 +114,6 @@ function checkTime(t: number, lr: number | undefined): number | undefined {
   return steps;
 }
 
-function matvec(K: Float64Array, n: number, x: ArrayLike<number>, out: Float64Array): Float64Array {
-  for (let i = 0; i < n; i++) {
-    let s = 0;
-    const row = i * n;
-    for (let k = 0; k < n; k++) s += K[row + k] * x[k];
-    out[i] = s;
-  }
-  return out;
-}
-
 /** The coefficient vector W^{1/2} h(A) W^{1/2} ȳ, A = W^{1/2} K W^{1/2}. */
 function spectralCoefficients(K: Matrix, train: TrainingSet, h: (lambda: number) => number, method: SpectralMethod): { coef: Float64Array; how: string } {
   const n = K.rows;
@@ -187,7 +179,7 @@ export function infiniteDiscriminator(kernel: GanKernel, train: TrainingSet, opt
     const r = spectralCoefficients(K, train, h, opts.spectral ?? 'auto');
     coef = r.coef;
     method = `${steps === undefined ? 'closed form' : `${steps} discrete steps, closed form`}: ${r.how}`;
-    onS = matvec(K.data, n, coef, new Float64Array(n));
+    onS = matvec(K.data, coef, n, n, new Float64Array(n));
   } else {
     const K = gram();
     const how = opts.vanilla ?? 'ode';
@@ -200,7 +192,7 @@ export function infiniteDiscriminator(kernel: GanKernel, train: TrainingSet, opt
     } else if (how === 'ode') {
       const f = new Float64Array(n);
       const rhs = (_t: number, a: Float64Array, out: Float64Array) => {
-        matvec(K.data, n, a, f);
+        matvec(K.data, a, n, n, f);
         for (let i = 0; i < n; i++) out[i] = eta * w[i] * ybar[i] * sigmoid(-ybar[i] * f[i]);
       };
       if (steps === undefined) {
@@ -220,7 +212,7 @@ export function infiniteDiscriminator(kernel: GanKernel, train: TrainingSet, opt
     } else {
       throw new KernelInputError(`unknown vanilla method "${String(how)}" (known: ode, lambertw)`);
     }
-    onS = matvec(K.data, n, coef, new Float64Array(n));
+    onS = matvec(K.data, coef, n, n, new Float64Array(n));
   }
   return {
     loss, kernel, train, coef, method, ...(onS ? { onS } : {}),
@@ -251,7 +243,6 @@ export interface FiniteDiscriminator extends Discriminator {
   readonly onS: Float64Array;
 }
 
-
 /** The antisymmetric finite-width discriminator trained by gradient descent (see the module comment). */
 export function finiteDiscriminator(train: TrainingSet, opts: FiniteDiscriminatorOptions): FiniteDiscriminator {
   const loss = lossByName(opts.loss);
@@ -269,7 +260,7 @@ export function finiteDiscriminator(train: TrainingSet, opts: FiniteDiscriminato
     const ca = a.forwardCache(S), cb = b.forwardCache(S);
     for (let i = 0; i < S.rows; i++) {
       f[i] = (ca.out[i] - cb.out[i]) * inv;
-      if (!Number.isFinite(f[i])) throw new RangeError(`finite discriminator diverged at step ${s} (lr ${lr}, width ${opts.width}): f(s_${i}) = ${f[i]}`);
+      if (!Number.isFinite(f[i])) throw new ArgumentError(`finite discriminator diverged at step ${s} (lr ${lr}, width ${opts.width}): f(s_${i}) = ${f[i]}`);
     }
     if (s === steps) break;
     lossGradientOnS(loss, f, train.nFake, train.nReal, r);

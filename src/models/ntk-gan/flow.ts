@@ -1,4 +1,4 @@
-// Generator particles (papers.md B.4): the generated points x_i follow
+// Generator particles (docs/ntk-gan.md B.4): the generated points x_i follow
 //   dx/dt = −∇_x c(f_t(x)),   discretised as   x_i ← x_i − η_G ∇_{x_i} [(1/N) Σ_k c(f_t(x_k))]
 //                                           = x_i − (η_G/N) c'(f_t(x_i)) ∇f_t(x_i),
 // with the discriminator f_t re-solved from scratch (f_0 ≡ 0, training time t)
@@ -13,8 +13,9 @@
 // LSGAN c = f²: x_i ← x_i − (2η_G/N) f ∇f. Vanilla (non-saturating) c = softplus(−f):
 // x_i ← x_i + (η_G/N) σ(−f) ∇f.
 
-import { type Inputs, type Matrix, KernelInputError, toMatrix } from '../../ntk/kernels.ts';
-import type { Architecture } from '../../ntk/architecture.ts';
+import { IntegrationError } from '../../core/index.ts';
+import { type Inputs, type Matrix, KernelInputError, toMatrix } from '../../ntk/index.ts';
+import type { Architecture } from '../../ntk/index.ts';
 import { architectureKernel, type GanKernel, type NonSmoothCounts, zeroCounts } from './kernel.ts';
 import { type Discriminator, type SpectralMethod, finiteDiscriminator, infiniteDiscriminator, trainingSet } from './discriminator.ts';
 import { type LossName, INFINITE_WIDTH_LOSSES, lossByName } from './losses.ts';
@@ -85,13 +86,7 @@ export interface ParticleFlowResult {
 }
 
 /** A flow that produced non-finite particles; `partial` holds what was computed. */
-export class FlowDivergenceError extends Error {
-  readonly inputError = true;
-  constructor(message: string, readonly partial: ParticleFlowResult) {
-    super(message);
-    this.name = 'FlowDivergenceError';
-  }
-}
+export class FlowDivergenceError extends IntegrationError<ParticleFlowResult> {}
 
 /** One generator step's velocities v_i = −(η_G/N) c'(f(x_i)) ∇f(x_i) from a trained discriminator. */
 export function particleVelocities(disc: Discriminator, particles: Inputs, lrG: number): { velocity: Matrix; value: Float64Array; nonSmooth: NonSmoothCounts } {

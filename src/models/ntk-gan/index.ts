@@ -1,4 +1,4 @@
-// The NTK view of GANs (papers.md B; Franceschi et al. 2022, GAN(TK)²): losses,
+// The NTK view of GANs (docs/ntk-gan.md B; Franceschi et al. 2022, GAN(TK)²): losses,
 // datasets, kernel discriminators (infinite width, closed forms and ODEs) and
 // their finite-width counterparts, generator particle flows, distances.
 
@@ -12,3 +12,8 @@ export * from './flow.ts';
 export * from './metrics.ts';
 export * from './sinkhorn.ts';
 export * from './plots.ts';
+export {
+  ntkGan, type NtkGanRun, architectureOf, defaultSnapshots, flowConfig, flowFigure, metricsSeries, runFlow, MAX_FLOW_WORK,
+} from './theory.ts';
+export { theorem as ipmMmdFlowTheorem } from './theorems/ipm-mmd-flow.ts';
+export { theorem as ntkWidthRateTheorem } from './theorems/ntk-width-rate.ts';

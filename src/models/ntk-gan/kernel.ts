@@ -7,7 +7,7 @@
 //
 // the four Exprs compiled together into one f64 twin (compile/kernel.ts).
 //
-// Non-smooth points (papers.md B.5). Kernels built on arccos of a correlation
+// Non-smooth points (docs/ntk-gan.md B.5). Kernels built on arccos of a correlation
 // (the ReLU family, sign) have a cone-shaped cusp where a layer correlation is
 // ±1: at x = s, and, without bias, along the whole line x = λs (λ ≠ 0, both
 // signs) and at x = 0. There ∂k/∂dot and ∂k/∂nx2 are infinite (the cone's
@@ -33,13 +33,14 @@
 // rounding error grows like ε/(1 − ρ) with ρ the largest layer correlation
 // (≈ 10⁻⁸ at |x − s| = 10⁻⁴|s|).
 
-import { type Expr, sym, mul, num, call, neg } from '../../symbolic/expr.ts';
-import { diff } from '../../symbolic/diff.ts';
-import { compile, type Kernel } from '../../compile/kernel.ts';
-import { compilePairwise, type PairwiseKernel } from '../../compile/pairwise.ts';
+import { type Expr, sym, mul, num, call, neg } from '../../symbolic/index.ts';
+import { diff } from '../../symbolic/index.ts';
+import { compile, type Kernel } from '../../compile/index.ts';
+import { compilePairwise, type PairwiseKernel } from '../../compile/index.ts';
 import { type Architecture, parseArchitecture } from '../../ntk/index.ts';
-import { type Inputs, type Matrix, KernelInputError, kernels, toMatrix } from '../../ntk/kernels.ts';
-import { kernelExprs } from '../../ntk/recursion.ts';
+import { type Inputs, type Matrix, KernelInputError, kernels, toMatrix } from '../../ntk/index.ts';
+import { kernelExprs } from '../../ntk/index.ts';
+import { ArgumentError } from '../../core/index.ts';
 
 /** Pairs where the kernel is not differentiable in x and the symmetric subgradient was used. */
 export interface NonSmoothCounts {
@@ -134,7 +135,7 @@ export class GanKernel {
     }
     if (sq === 0) {
       const Dp = stencil((r) => this.diagonal(r), nx2, 1e-3 * nx2);
-      if (!Number.isFinite(Dp)) throw new RangeError(`the diagonal k(x, x) of ${this.label} is not differentiable at |x|² = ${nx2}`);
+      if (!Number.isFinite(Dp)) throw new ArgumentError(`the diagonal k(x, x) of ${this.label} is not differentiable at |x|² = ${nx2}`);
       for (let k = 0; k < d; k++) out[o + k] = Dp * x[k];
       return 'diagonal';
     }
@@ -147,7 +148,7 @@ export class GanKernel {
       return this.twin.run(Float64Array.of(r * xs, r * r, ny2, sqd))[0];
     };
     const hp = stencil(along, nx, 1e-3 * nx);
-    if (!Number.isFinite(hp)) throw new RangeError(`${this.label}: no radial derivative at x = [${Array.from(x).join(', ')}] against s = [${Array.from(s).join(', ')}]`);
+    if (!Number.isFinite(hp)) throw new ArgumentError(`${this.label}: no radial derivative at x = [${Array.from(x).join(', ')}] against s = [${Array.from(s).join(', ')}]`);
     for (let k = 0; k < d; k++) out[o + k] = (hp * x[k]) / nx;
     return 'ray';
   }
@@ -200,7 +201,7 @@ export class GanKernel {
         const j = cols[c], aj = a[j], so = j * d;
         const kv = out[4 * c], kd = out[4 * c + 1], kn = out[4 * c + 2], ks = out[4 * c + 3];
         if (!Number.isFinite(kv)) {
-          throw new RangeError(`${this.label}: k(x, s) is not finite (${kv}) at x = x[${i}], s = s[${j}]`);
+          throw new ArgumentError(`${this.label}: k(x, s) is not finite (${kv}) at x = x[${i}], s = s[${j}]`);
         }
         v += aj * kv;
         if (Number.isFinite(kd) && Number.isFinite(kn) && Number.isFinite(ks)) {
@@ -228,25 +229,30 @@ export function architectureKernel(arch: Architecture, d: number, which: 'ntk' |
 
 /**
  * The Gaussian RBF k(x, s) = exp(−γ |x − s|² / d): GAN(TK)²'s "rbf" kernel, the
- * NNGP of dense(1, 0) → Rbf(γ) → dense(1, 0) (papers.md B.6; γ = 0.5).
+ * NNGP of dense(1, 0) → Rbf(γ) → dense(1, 0) (docs/ntk-gan.md B.6; γ = 0.5).
  */
 export function rbfKernel(d: number, gamma = 0.5): GanKernel {
   if (!(gamma > 0) || !Number.isFinite(gamma)) throw new KernelInputError(`rbf: gamma must be a positive number, got ${gamma}`);
   return new GanKernel(`rbf(gamma=${gamma}): exp(-${gamma}|x-s|^2/${d})`, 'rbf', d, call('exp', neg(mul(num(gamma / d), sym('sqdist')))));
 }
 
-/** GAN(TK)²'s ReLU discriminators (papers.md B.6): 3 × [ReLU → Dense], σ_w = 1, no bias on the readout. */
-export const PRESET_KERNELS: Readonly<Record<string, string>> = {
+/**
+ * GAN(TK)²'s ReLU discriminators (docs/ntk-gan.md B.6): 3 × [ReLU → Dense], σ_w = 1, no
+ * bias on the readout. A frozen object without prototype, so PRESET_KERNELS['constructor']
+ * is undefined.
+ */
+export const PRESET_KERNELS: Readonly<Record<string, string>> = Object.freeze(Object.assign(Object.create(null) as Record<string, string>, {
   relu: 'serial(dense(1, 1), relu, dense(1, 1), relu, dense(1, 1), relu, dense(1, none))',
   relu_nobias: 'serial(dense(1, none), relu, dense(1, none), relu, dense(1, none), relu, dense(1, none))',
   relu_highbias: 'serial(dense(1, 4), relu, dense(1, 4), relu, dense(1, 4), relu, dense(1, none))',
-};
+}));
 
 /**
  * A kernel from text: 'rbf' or 'rbf(γ)'; a preset (relu, relu_nobias,
  * relu_highbias); an architecture spec (its NTK); 'ntk:<spec>' or 'nngp:<spec>'.
  */
 export function parseGanKernel(text: string, d: number): GanKernel {
+  if (typeof text !== 'string') throw new KernelInputError(`the kernel must be given as text, got ${typeof text}`);
   const t = text.trim();
   const rbf = /^rbf(?:\(\s*(?:gamma\s*=\s*)?([^)]*)\))?$/i.exec(t);
   if (rbf) {
@@ -258,7 +264,7 @@ export function parseGanKernel(text: string, d: number): GanKernel {
   let spec = t;
   const pre = /^(ntk|nngp)\s*:\s*(.*)$/is.exec(t);
   if (pre) { which = pre[1].toLowerCase() as 'ntk' | 'nngp'; spec = pre[2]; }
-  spec = PRESET_KERNELS[spec] ?? spec;
+  if (Object.hasOwn(PRESET_KERNELS, spec)) spec = PRESET_KERNELS[spec];
   const arch = parseArchitecture(spec);
   return architectureKernel(arch, d, which);
 }

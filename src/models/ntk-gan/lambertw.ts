@@ -1,9 +1,9 @@
-// The vanilla-GAN eigenbasis solution of papers.md B.3 through Lambert W.
-import { lambertWExp } from '../../numeric/lambertw.ts';
+// The vanilla-GAN eigenbasis solution of docs/ntk-gan.md B.3 through Lambert W.
+import { lambertWExp } from '../../numeric/index.ts';
 
 /**
  * The solution u(t) of u' = λ σ(−u), u(0) = 0, as a function of s = λt
- * (papers.md B.3): u + e^u = 1 + s, so u = s + 1 − W₀(e^{s+1}). For |s| < 1e-2
+ * (docs/ntk-gan.md B.3): u + e^u = 1 + s, so u = s + 1 − W₀(e^{s+1}). For |s| < 1e-2
  * the difference cancels (relative error ~ ε/|s|), so there the root of
  * u + expm1(u) = s is taken by Newton from its series s/2 − s²/16 + s³/192.
  */

@@ -1,4 +1,4 @@
-// The GAN losses of papers.md B.2 (GAN(TK)² gantk2/losses.py). The discriminator
+// The GAN losses of docs/ntk-gan.md B.2 (GAN(TK)² gantk2/losses.py). The discriminator
 // minimises
 //   L_D(f) = (1/N) Σ_i ℓ_fake(f(x_i)) + (1/M) Σ_j ℓ_real(f(y_j)),
 // x_i the N generated ("fake") points, y_j the M target ("real") points; the
@@ -13,7 +13,8 @@
 // Derivatives at the kinks of hinge: the one-sided derivative from the flat side
 // (0), as autodiff of jnp.minimum gives.
 
-import { sigmoid, softplus } from '../../numeric/special.ts';
+import { sigmoid, softplus } from '../../numeric/index.ts';
+import { ArgumentError } from '../../core/index.ts';
 
 export type LossName = 'ipm' | 'lsgan' | 'vanilla' | 'hinge';
 export const LOSS_NAMES: readonly LossName[] = ['ipm', 'lsgan', 'vanilla', 'hinge'];
@@ -33,7 +34,8 @@ export interface GanLoss {
   dc(f: number): number;
 }
 
-export const LOSSES: Readonly<Record<LossName, GanLoss>> = {
+/** The losses by name (a frozen object without prototype: LOSSES['constructor'] is undefined; see lossByName). */
+export const LOSSES: Readonly<Record<LossName, GanLoss>> = Object.freeze(Object.assign(Object.create(null) as Record<LossName, GanLoss>, {
   ipm: {
     name: 'ipm',
     lFake: (f) => f, dlFake: () => 1,
@@ -58,12 +60,12 @@ export const LOSSES: Readonly<Record<LossName, GanLoss>> = {
     lReal: (f) => Math.max(0, 1 - f), dlReal: (f) => (1 - f > 0 ? -1 : 0),
     c: (f) => -f, dc: () => -1,
   },
-};
+} satisfies Record<LossName, GanLoss>));
 
 /** A loss by name; a clear error for an unknown one. */
 export function lossByName(name: string): GanLoss {
-  if (!(LOSS_NAMES as readonly string[]).includes(name)) {
-    throw new RangeError(`unknown loss "${name}" (known: ${LOSS_NAMES.join(', ')})`);
+  if (typeof name !== 'string' || !(LOSS_NAMES as readonly string[]).includes(name)) {
+    throw new ArgumentError(`unknown loss "${name}" (known: ${LOSS_NAMES.join(', ')})`);
   }
   return LOSSES[name as LossName];
 }

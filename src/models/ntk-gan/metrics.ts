@@ -8,7 +8,7 @@
 // Energy distance (Székely): 2 E|X − Y| − E|X − X'| − E|Y − Y'|, the MMD² of the
 // kernel −|x − y| (conditionally positive definite), V- or U-statistic likewise.
 
-import { type Inputs, type Matrix, KernelInputError, toMatrix } from '../../ntk/kernels.ts';
+import { type Inputs, type Matrix, KernelInputError, toMatrix } from '../../ntk/index.ts';
 
 /** Something that gives k(X_i, Y_j). */
 export interface MatrixKernel {

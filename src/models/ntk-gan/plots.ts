@@ -1,9 +1,10 @@
-// SVG pictures of particle flows (report/svg.ts panels): d = 2, the particles
+// SVG pictures of particle flows (core/svg.ts panels): d = 2, the particles
 // over the targets at each kept step; d = 1, a histogram of the particles over
 // the target histogram.
 
-import { type Panel, PALETTE, histogram, plotPanels } from '../../report/svg.ts';
-import type { Matrix } from '../../ntk/kernels.ts';
+import { type Panel, PALETTE, histogram, plotPanels } from '../../core/index.ts';
+import type { Matrix } from '../../ntk/index.ts';
+import { ArgumentError } from '../../core/index.ts';
 
 export interface SnapshotPlotOptions {
   readonly title?: string;
@@ -40,7 +41,7 @@ export function snapshotPanels(snapshots: readonly { step: number; particles: Ma
       ],
     }));
   }
-  if (target.cols !== 1) throw new RangeError(`snapshot plots need d = 1 or 2, got ${target.cols}`);
+  if (target.cols !== 1) throw new ArgumentError(`snapshot plots need d = 1 or 2, got ${target.cols}`);
   const bins = 40;
   const th = histogram(target.data, bins, range);
   const tx = th.edges.flatMap((e, i) => (i < bins ? [e, th.edges[i + 1]] : []));

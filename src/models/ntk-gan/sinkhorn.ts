@@ -16,7 +16,8 @@
 // tolerance). Cost: O(N M) exponentials per iteration, so use it for a few hundred
 // points.
 
-import { type Inputs, KernelInputError, toMatrix } from '../../ntk/kernels.ts';
+import { type Inputs, KernelInputError, toMatrix } from '../../ntk/index.ts';
+import { ArgumentError } from '../../core/index.ts';
 
 export interface SinkhornOptions {
   /** entropic regularisation ε, in the units of |x − y|² (default 1e-3 · max C) */
@@ -149,7 +150,7 @@ export function sinkhornDivergence(X: Inputs, Y: Inputs, opts: SinkhornOptions =
       const err = error(p, k, eps);
       if (Math.abs(v - prev) <= tol * Math.max(1, Math.abs(v)) && err <= 1e-3) { marginal = Math.max(marginal, err); break; }
       prev = v;
-      if (it >= maxIt) throw new RangeError(`sinkhornDivergence: no convergence in ${maxIt} iterations at ε = ${eps} (marginal error ${err.toExponential(1)}; increase epsilon)`);
+      if (it >= maxIt) throw new ArgumentError(`sinkhornDivergence: no convergence in ${maxIt} iterations at ε = ${eps} (marginal error ${err.toExponential(1)}; increase epsilon)`);
     }
   });
   const ot = problems.map((p) => {

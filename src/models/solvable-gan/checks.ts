@@ -2,8 +2,8 @@
 // finite-n SGD to the derived ODE, and the phases seen three ways (the
 // linearisation, long ODE runs, finite-n simulation). Shared by tests and proofs/.
 
-import { integrate } from '../../compile/dynamics.ts';
-import { logLogFit, type LinearFit } from '../../numeric/stats.ts';
+import { integrate } from '../../compile/index.ts';
+import { logLogFit, type LinearFit } from '../../numeric/index.ts';
 import { deriveOverlapOde } from './derive.ts';
 import { type Phase, classifyPhase } from './phase.ts';
 import { simulateSgd } from './simulate.ts';

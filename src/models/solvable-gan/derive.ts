@@ -1,18 +1,19 @@
-// Derives the macroscopic ODE of the solvable GAN (papers.md A.2–A.4) from its
+// Derives the macroscopic ODE of the solvable GAN (docs/solvable-gan.md A.2–A.4) from its
 // microscopic online-SGD update: the expected one-step change of every overlap to
 // order 1/n, computed with the high-dimensional vector algebra and the Gaussian
 // expectation engine. Nothing here is transcribed from the paper's equations.
 
-import { type Expr, ONE, ZERO, add, mul, pow, rat, sym, sub, call } from '../../symbolic/expr.ts';
-import { simplify } from '../../symbolic/simplify.ts';
-import { expand, polyFromExpr, polyIn, polyTerms } from '../../symbolic/poly.ts';
+import { type Expr, ONE, ZERO, add, mul, pow, rat, sym, sub, call } from '../../symbolic/index.ts';
+import { simplify } from '../../symbolic/index.ts';
+import { expand, polyFromExpr, polyIn, polyTerms } from '../../symbolic/index.ts';
 import {
   type HighDimSpace, type Vec, H, vec, vadd, vscale, inner, normalize, coefficientOfH, truncateInH,
   projectionCovariance,
-} from '../../symbolic/highdim.ts';
-import { gaussianExpectation } from '../../symbolic/gaussian.ts';
-import type { System } from '../../symbolic/system.ts';
+} from '../../symbolic/index.ts';
+import { gaussianExpectation } from '../../symbolic/index.ts';
+import type { System } from '../../symbolic/index.ts';
 import { type Normalization, entryName, vectorEntryName, paramNames, stateNames } from './spec.ts';
+import { ArgumentError } from '../../core/index.ts';
 
 const sigmaT = sym('sigma_T'), sigmaG = sym('sigma_G');
 
@@ -137,14 +138,14 @@ function expectedRate(m: Microscopic, after: Expr, before: Expr): Expr {
 }
 
 /**
- * The per-coordinate SDE (papers.md A.5, the McKean–Vlasov limit): for one
+ * The per-coordinate SDE (docs/solvable-gan.md A.5, the McKean–Vlasov limit): for one
  * coordinate i, the rescaled entries (√n u_ij, √n v_il, √n w_i) move by
  * drift·dt + diffusion·dB with drift = n·E[Δ] and diffusion² = n·E[Δ²] to
  * leading order. The overlaps P, q, r (S) enter as parameters: in the limit they
  * are moments of the law of the coordinates themselves.
  */
 export function deriveCoordinateSde(d: number, normalization: Normalization = 'column'): System {
-  if (!Number.isInteger(d) || d < 1) throw new RangeError(`d must be an integer ≥ 1, got ${d}`);
+  if (!Number.isInteger(d) || d < 1) throw new ArgumentError(`d must be an integer ≥ 1, got ${d}`);
   const m = microscopicStep(d, normalization, true);
   const coord = coordinateNames(d);
   const k = sym('k');
@@ -203,7 +204,7 @@ function sqrtOfSquare(variance: Expr): Expr {
  * for d > 1), derived from the microscopic update, for either normalisation.
  */
 export function deriveOverlapOde(d: number, normalization: Normalization = 'column'): System {
-  if (!Number.isInteger(d) || d < 1) throw new RangeError(`d must be an integer ≥ 1, got ${d}`);
+  if (!Number.isInteger(d) || d < 1) throw new ArgumentError(`d must be an integer ≥ 1, got ${d}`);
   const m = microscopicStep(d, normalization);
   const space = m.space;
   const u = (j: number) => vec([`u${j + 1}`, ONE]);

@@ -7,18 +7,20 @@
 //   dŵ = { τ[λ q û − λ̃ r v̂ − (λq² − λ̃r²) ŵ] − (τ²/2) Γ ŵ } dt + τ √Γ dB.
 // The overlaps in the coefficients are moments of the law itself, estimated from
 // the M particles at every step: q = mean(û ŵ), r = mean(v̂ ŵ), P = mean(û v̂ᵀ),
-// S = mean(v̂ v̂ᵀ). Euler–Maruyama with step dt; each particle has its own
-// Brownian motion in every component with a non-zero diffusion.
+// S = mean(v̂ v̂ᵀ). Euler–Maruyama with step dt through simulateSde (the one SDE
+// entry; the moments are its mean field, fed into the SDE's parameters after
+// every step); each particle has its own Brownian motion in every component
+// with a non-zero diffusion.
 
-import { Rng } from '../../numeric/rng.ts';
-import { DivergenceError } from '../../numeric/errors.ts';
-import { compileRhs } from '../../compile/kernel.ts';
-import type { System } from '../../symbolic/system.ts';
+import { Rng } from '../../numeric/index.ts';
+import { DivergenceError } from '../../numeric/index.ts';
+import type { MeanField, Trajectory as SdeRecords } from '../../numeric/index.ts';
+import { simulateSde } from '../../compile/index.ts';
+import type { System } from '../../symbolic/index.ts';
 import { columnsWithOverlaps } from './simulate.ts';
 import { deriveCoordinateSde } from './derive.ts';
 import {
-  entryName, paramValues, stateNames, validateOverlaps, validateSpec, vectorEntryName, SpecError,
-  type Overlaps, type SolvableGanSpec, type Trajectory,
+  paramValues, stateNames, validateOverlaps, validateSpec, SpecError, type Overlaps, type SolvableGanSpec, type Trajectory,
 } from './spec.ts';
 
 /** Options of `simulateParticles`. */
@@ -95,127 +97,68 @@ export function simulateParticles(spec: SolvableGanSpec, init: Overlaps, opts: P
     Y[i * D + 2 * d] = w[i];
   }
   const names = stateNames(d);
-  const result: ParticleResult = {
-    t: [],
-    series: Object.fromEntries([...names, 'z'].map((k) => [k, [] as number[]])),
-    particles: { M, d, u, v, w },
-  };
   const paramText = Object.entries({ ...paramValues(spec), normalization: spec.normalization, M, seed: String(seed) })
     .map(([k, val]) => `${k}=${val}`).join(', ');
+  // the model's parameters of the SDE; its other parameters, the overlaps, are the mean field below
+  const params = Object.fromEntries(Object.entries(paramValues(spec)).filter(([k]) => sde.params.includes(k)));
 
-  // SDE parameters: the model's, then the overlaps (filled from the particles at every step)
-  const theta = new Float64Array(sde.params.length);
-  const fixed = paramValues(spec);
-  sde.params.forEach((p, k) => { if (p in fixed) theta[k] = fixed[p]; });
-  const slot = (name: string) => sde.params.indexOf(name);
-  const qSlot = Array.from({ length: d }, (_, j) => slot(vectorEntryName('q', j, d)));
-  const rSlot = Array.from({ length: d }, (_, j) => slot(vectorEntryName('r', j, d)));
-  const PSlot = Array.from({ length: d * d }, (_, k) => slot(entryName('P', Math.floor(k / d), k % d, d)));
-  const SSlot = Array.from({ length: d * d }, (_, k) => {
-    const l = Math.floor(k / d), m = k % d;
-    return l === m ? -1 : slot(entryName('S', Math.min(l, m), Math.max(l, m), d));
-  });
-  const drift = compileRhs(sde, { params: theta });
-  const diffusion = compileRhs(sde, { params: theta, which: 'diffusion' });
-  const noisy = sde.diffusion!.map((g, i) => (g.kind === 'num' && g.p === 0 ? -1 : i)).filter((i) => i >= 0);
-
-  const q = new Float64Array(d), r = new Float64Array(d), P = new Float64Array(d * d), S = new Float64Array(d * d);
-  let z = 0;
+  const P = new Float64Array(d * d), S = new Float64Array(d * d);
   const invM = 1 / M;
-
-  /** Empirical moments of the particles, written into the SDE parameters too. */
-  const moments = () => {
-    q.fill(0); r.fill(0); P.fill(0); S.fill(0);
-    let zz = 0;
-    for (let i = 0; i < M; i++) {
-      const b = i * D, wi = Y[b + 2 * d];
-      zz += wi * wi;
-      for (let j = 0; j < d; j++) {
-        const uj = Y[b + j], vj = Y[b + d + j];
-        q[j] += uj * wi;
-        r[j] += vj * wi;
-        for (let l = 0; l < d; l++) {
-          P[j * d + l] += uj * Y[b + d + l];
-          S[j * d + l] += vj * Y[b + d + l];
+  /**
+   * Empirical moments of the particles, in the order of `stateNames(d)` then z:
+   * P (d×d), q, r, S above the diagonal (all of them parameters of the SDE), z = mean(ŵ²).
+   */
+  const meanField: MeanField = {
+    names: [...names, 'z'],
+    compute: (_t, Y, out) => {
+      const q = out.subarray(d * d, d * d + d), r = out.subarray(d * d + d, d * d + 2 * d);
+      q.fill(0); r.fill(0); P.fill(0); S.fill(0);
+      let zz = 0;
+      for (let i = 0; i < M; i++) {
+        const b = i * D, wi = Y[b + 2 * d];
+        zz += wi * wi;
+        for (let j = 0; j < d; j++) {
+          const uj = Y[b + j], vj = Y[b + d + j];
+          q[j] += uj * wi;
+          r[j] += vj * wi;
+          for (let l = 0; l < d; l++) {
+            P[j * d + l] += uj * Y[b + d + l];
+            S[j * d + l] += vj * Y[b + d + l];
+          }
         }
       }
-    }
-    for (let j = 0; j < d; j++) {
-      q[j] *= invM; r[j] *= invM;
-      theta[qSlot[j]] = q[j]; theta[rSlot[j]] = r[j];
-    }
-    for (let k = 0; k < d * d; k++) {
-      P[k] *= invM; S[k] *= invM;
-      theta[PSlot[k]] = P[k];
-      if (SSlot[k] >= 0) theta[SSlot[k]] = S[k];
-    }
-    z = zz * invM;
+      for (let j = 0; j < d; j++) { q[j] *= invM; r[j] *= invM; }
+      for (let k = 0; k < d * d; k++) out[k] = P[k] * invM;
+      let k = d * d + 2 * d;
+      for (let l = 0; l < d; l++) for (let m = l + 1; m < d; m++) out[k++] = S[l * d + m] * invM;
+      out[k] = zz * invM;
+    },
   };
 
-  const record = (t: number) => {
-    let k = 0;
-    const push = (val: number) => result.series[names[k++]].push(val);
-    for (let j = 0; j < d * d; j++) push(P[j]);
-    for (let j = 0; j < d; j++) push(q[j]);
-    for (let j = 0; j < d; j++) push(r[j]);
-    for (let l = 0; l < d; l++) for (let m = l + 1; m < d; m++) push(S[l * d + m]);
-    result.series.z.push(z);
-    result.t.push(t);
-  };
-
-  const diverged = (variable: string, value: number, step: number, t: number) => {
-    const last = result.t.length - 1;
-    return new DivergenceError<Trajectory>(
-      {
-        reason: 'non-finite', variable, component: Math.max(0, names.indexOf(variable)), batchIndex: 0, t, step, value,
-        bound: Infinity, params: paramText,
-        lastState: last >= 0 ? Float64Array.from(names, (nm) => result.series[nm][last]) : undefined,
-        lastTime: last >= 0 ? result.t[last] : undefined,
-      },
-      result,
-    );
-  };
-
-  const nRecords = Math.floor(T / recordEvery + 1e-9);
-  const recordTimes = Array.from({ length: nRecords }, (_, k) => (k + 1) * recordEvery);
+  const recordTimes = Array.from({ length: Math.floor(T / recordEvery + 1e-9) }, (_, k) => (k + 1) * recordEvery);
   if (T - (recordTimes[recordTimes.length - 1] ?? 0) > 1e-9 * Math.max(1, T)) recordTimes.push(T);
 
-  moments();
-  record(0);
-  opts.onProgress?.(0);
-  const F = new Float64Array(M * D), G = new Float64Array(M * D), xi = new Float64Array(M * noisy.length);
-  let t = 0, step = 0;
-  for (const tRecord of recordTimes) {
-    const span = tRecord - t;
-    const steps = Math.max(1, Math.ceil(span / dt0 - 1e-9));
-    const h = span / steps, sqh = Math.sqrt(h);
-    for (let s = 0; s < steps; s++) {
-      step++;
-      drift(t, Y, F);
-      diffusion(t, Y, G);
-      noiseRng.fillNormal(xi);
-      for (let i = 0; i < M; i++) {
-        const b = i * D;
-        for (let c = 0; c < D; c++) Y[b + c] += h * F[b + c];
-        for (let k = 0; k < noisy.length; k++) Y[b + noisy[k]] += sqh * G[b + noisy[k]] * xi[i * noisy.length + k];
-      }
-      moments();
-      if (!Number.isFinite(z)) throw diverged('z', z, step, t + h);
-      t += h;
-    }
-    t = tRecord;
-    record(t);
-    for (let k = 0; k < names.length; k++) {
-      const val = result.series[names[k]][result.t.length - 1];
-      if (!Number.isFinite(val)) throw diverged(names[k], val, step, t);
-    }
-    opts.onProgress?.(t);
+  let run: ReturnType<typeof simulateSde>;
+  try {
+    // non-finite particles or moments stop the run (no finite blow-up bound: large particles are not an error here)
+    run = simulateSde(sde, {
+      params, initial: Y, t1: recordTimes[recordTimes.length - 1] ?? 0, dt: dt0, seed: noiseRng,
+      record: [0, ...recordTimes], align: 'records', meanField, blowUp: Infinity, onRecord: opts.onProgress,
+    });
+  } catch (err) {
+    if (!(err instanceof DivergenceError)) throw err;
+    // the same error, with the model's description and the moments so far as named series
+    throw new DivergenceError<Trajectory>({
+      reason: err.reason, variable: err.variable, component: err.component, batchIndex: err.batchIndex,
+      t: err.t, step: err.step, value: err.value, bound: err.bound, params: paramText, lastState: err.lastState, lastTime: err.lastTime,
+    }, (err.partial as SdeRecords).named());
   }
+  const Yend = run.endState;
   for (let i = 0; i < M; i++) {
-    for (let j = 0; j < d; j++) { u[i * d + j] = Y[i * D + j]; v[i * d + j] = Y[i * D + d + j]; }
-    w[i] = Y[i * D + 2 * d];
+    for (let j = 0; j < d; j++) { u[i * d + j] = Yend[i * D + j]; v[i * d + j] = Yend[i * D + d + j]; }
+    w[i] = Yend[i * D + 2 * d];
   }
-  return result;
+  return { ...run.named(), particles: { M, d, u, v, w } };
 }
 
 const sdeCache = new Map<string, System>();

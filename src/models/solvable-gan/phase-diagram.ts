@@ -1,13 +1,11 @@
 // A phase diagram over (eta, tau): every grid point's derived ODE integrated to T
-// in one batched call of the compiled right-hand side, the phase read off each
-// trajectory, and the linearisation's prediction at the same points.
+// in one batched integrate() call (the fused compiled integrator), the phase read
+// off each trajectory, and the linearisation's prediction at the same points.
 
-import { compileRhs } from '../../compile/kernel.ts';
-import { compileIntegrator } from '../../compile/integrator.ts';
-import { rk4 } from '../../numeric/ode.ts';
+import { integrate } from '../../compile/index.ts';
 import { deriveOverlapOde } from './derive.ts';
 import { type Phase, classifyPhase } from './phase.ts';
-import { type Overlaps, type SolvableGanSpec, defaultInit, overlapsToState, paramValues, stateNames } from './spec.ts';
+import { type Overlaps, type SolvableGanSpec, defaultInit, overlapsRecord, paramValues } from './spec.ts';
 import { ODE_THRESHOLDS, phaseOfTrajectory } from './checks.ts';
 
 export const PHASES: Phase[] = ['success', 'oscillation', 'failure', 'collapse'];
@@ -20,7 +18,7 @@ export interface PhaseDiagramOptions {
   /** RK4 step (default 0.05) */
   dt?: number;
   init?: Overlaps;
-  /** integrate all points in one fused compiled call (default) or loop compileRhs + rk4 over them one at a time */
+  /** integrate all points in one fused compiled call (default) or one integrate() call per point (compileRhs + rk4) */
   batched?: boolean;
 }
 
@@ -43,43 +41,38 @@ export function phaseDiagram(opts: PhaseDiagramOptions): PhaseDiagram {
   const d = base.d;
   const init = opts.init ?? defaultInit(d);
   const system = deriveOverlapOde(d, base.normalization);
-  const D = system.state.length;
   const specs: SolvableGanSpec[] = [];
   for (const tau of taus) for (const eta of etas) specs.push({ ...base, tau, eta_T: eta, eta_G: eta });
-  const B = specs.length, nP = system.params.length;
-  const P = new Float64Array(B * nP);
-  specs.forEach((s, b) => { const v = paramValues(s); system.params.forEach((p, j) => { P[b * nP + j] = v[p]; }); });
-  const x0 = overlapsToState(init, d);
-  const order = stateNames(d).map((n) => system.state.indexOf(n));
-  const y0 = new Float64Array(B * D);
-  for (let b = 0; b < B; b++) for (let i = 0; i < D; i++) y0[b * D + order[i]] = x0[i];
+  const B = specs.length;
+  const params = specs.map((s) => Object.fromEntries(Object.entries(paramValues(s)).filter(([k]) => system.params.includes(k))));
+  const x0 = overlapsRecord(init, d);
   const dt = opts.dt ?? 0.05;
   const steps = Math.round(T / dt);
   const record = Array.from({ length: 41 }, (_, i) => T * 0.75 + (T * 0.25 * i) / 40);
   const start = performance.now();
-  const rhs = compileRhs(system, { params: P });
   const phases: Phase[] = [];
-  let path = 'compileRhs + ode.rk4, one member at a time';
-  const classify = (ys: Float64Array[], b: number) => {
-    const series: Record<string, number[]> = {};
-    system.state.forEach((name, i) => { series[name] = [x0[order.indexOf(i)], ...ys.map((y) => y[b * D + i])]; });
-    // the first sample is the initial state (for the gain in P); the rest is the last quarter
-    return phaseOfTrajectory({ t: [0, ...record], series }, d, ODE_THRESHOLDS, 1);
-  };
+  // the first sample is the initial state (for the gain in P); the rest is the last quarter
+  const classify = (traj: ReturnType<typeof integrate>, b: number) => phaseOfTrajectory(traj.named(b), d, ODE_THRESHOLDS, 1).phase;
+  let path: string;
   if (opts.batched ?? true) {
-    // one emitted function integrates every member (step loop inside, state in locals); the
-    // drift's polynomials collected once per member; values below 1e-100 flushed to 0 so that
-    // decaying overlaps do not end in slow subnormal arithmetic (a change of at most 1e-100 per step)
-    const integrator = compileIntegrator(system, { backend: 'f64', form: 'collected' });
-    const recordSteps = record.map((t) => Math.round(t / dt));
-    const run = integrator.run({ y0, params: P, t0: 0, t1: T, steps, recordSteps, flushBelow: 1e-100 });
-    for (let b = 0; b < B; b++) phases.push(classify(run.y, b).phase);
-    path = run.reason;
+    // one fused function integrates every member (step loop inside, state in locals); the drift's
+    // polynomials collected once per member; values below 1e-100 flushed to 0 so that decaying
+    // overlaps do not end in slow subnormal arithmetic (a change of at most 1e-100 per step).
+    // The records are the grid points nearest to the sample times.
+    const h = T / steps;
+    const onGrid = record.map((t) => { const s = Math.round(t / dt); return s === steps ? T : s * h; });
+    const traj = integrate(system, {
+      params, initial: specs.map(() => x0), t1: T, steps, record: [0, ...onGrid], form: 'collected', flushBelow: 1e-100,
+    });
+    for (let b = 0; b < B; b++) phases.push(classify(traj, b));
+    path = traj.ran.reason;
   } else {
+    // the sample times themselves (between grid points): compileRhs + ode.rk4 interpolates
+    path = 'one integrate() call per point';
     for (let b = 0; b < B; b++) {
-      const one = rhs.withParams(P.subarray(b * nP, (b + 1) * nP));
-      const traj = rk4(one, y0.subarray(b * D, (b + 1) * D), { t0: 0, t1: T, steps, batch: 1, dim: D, record });
-      phases.push(classify(traj.y, 0).phase);
+      const traj = integrate(system, { params: params[b], initial: [x0], t1: T, steps, record: [0, ...record] });
+      phases.push(classify(traj, 0));
+      path = `one integrate() call per point: ${traj.ran.reason}`;
     }
   }
   const seconds = (performance.now() - start) / 1000;

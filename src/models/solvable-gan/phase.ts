@@ -1,15 +1,15 @@
-// Fixed points, linear stability and phases of the solvable GAN (papers.md A.6),
+// Fixed points, linear stability and phases of the solvable GAN (docs/solvable-gan.md A.6),
 // from the derived ODE: every point with q = r = 0 is a fixed point (the
 // discriminator is blind there); its stability in the (q_i, r_i) directions
 // decides which features are learned.
 
-import { type Expr, ZERO, add, sub, mul, neg, div } from '../../symbolic/expr.ts';
-import { substitute } from '../../symbolic/substitute.ts';
-import { simplify } from '../../symbolic/simplify.ts';
-import { polyIn } from '../../symbolic/poly.ts';
-import { evaluate } from '../../symbolic/evaluate.ts';
-import type { System } from '../../symbolic/system.ts';
-import { jacobian } from '../../symbolic/diff.ts';
+import { type Expr, ZERO, add, sub, mul, neg, div } from '../../symbolic/index.ts';
+import { substitute } from '../../symbolic/index.ts';
+import { simplify } from '../../symbolic/index.ts';
+import { polyIn } from '../../symbolic/index.ts';
+import { evaluate } from '../../symbolic/index.ts';
+import type { System } from '../../symbolic/index.ts';
+import { jacobian } from '../../symbolic/index.ts';
 import { deriveOverlapOde } from './derive.ts';
 import {
   type SolvableGanSpec, type Overlaps, entryName, vectorEntryName, paramValues, validateSpec, defaultInit,

@@ -1,4 +1,4 @@
-// Seeded simulator of the finite-n online SGD of the solvable GAN (papers.md A.2).
+// Seeded simulator of the finite-n online SGD of the solvable GAN (docs/solvable-gan.md A.2).
 //
 // Each step k draws one fresh real sample y = U c + √η_T a and one fresh fake
 // sample ỹ = V c̃ + √η_G ã (c ~ N(0, Λ), c̃ ~ N(0, Λ̃), a, ã ~ N(0, I_n)) and, with
@@ -19,8 +19,8 @@
 // start of the next pass. The recorded overlaps are recomputed from the actual,
 // normalised vectors.
 
-import { Rng } from '../../numeric/rng.ts';
-import { DivergenceError } from '../../numeric/errors.ts';
+import { Rng } from '../../numeric/index.ts';
+import { DivergenceError } from '../../numeric/index.ts';
 import {
   gramCholesky, gramMatrix, paramValues, stateNames, validateOverlaps, validateSpec,
   SpecError, type Overlaps, type SolvableGanSpec, type Trajectory,
@@ -242,7 +242,7 @@ function passGeneral(n: number, d: number, w: Float64Array, V: Float64Array, U: 
 // ------------------------------------------------------------------ simulator
 
 /**
- * Runs the online SGD of papers.md A.2 at dimension n from vectors that have
+ * Runs the online SGD of docs/solvable-gan.md A.2 at dimension n from vectors that have
  * exactly the overlaps `init` (to rounding), and records P, q, r, S (series named
  * by `stateNames(d)`) at t = 0 and every `recordEvery` units of t = k/n (and at
  * T). Same seed → same output. Throws a DivergenceError on NaN/Inf, naming the

@@ -1,14 +1,16 @@
-// The solvable high-dimensional GAN of Wang, Hu & Lu (papers.md A.2) as data:
+// The solvable high-dimensional GAN of Wang, Hu & Lu (docs/solvable-gan.md A.2) as data:
 // parameters, initial overlaps, their validation, and the names every part of the
 // toolkit uses for them (so the symbolic derivation, the reference ODE, the SGD
 // simulator and the particle SDE all agree on one state-vector order).
 
-import { choleskyPsd, NotPositiveSemidefiniteError } from '../../numeric/linalg.ts';
+import { InputError } from '../../core/index.ts';
+import { choleskyPsd, NotPositiveSemidefiniteError } from '../../numeric/index.ts';
+import type { NamedSeries } from '../../numeric/index.ts';
 
 /** How the generator step is normalised; see simulate.ts for the exact update of each. */
 export type Normalization = 'column' | 'oja';
 
-/** Parameters of the model with d features (papers.md A.2). */
+/** Parameters of the model with d features (docs/solvable-gan.md A.2). */
 export interface SolvableGanSpec {
   /** Number of features (columns of U and V), an integer ≥ 1. */
   d: number;
@@ -24,7 +26,7 @@ export interface SolvableGanSpec {
   tau: number;
   /** Generator learning rate τ̃ ≥ 0 (the step is τ̃/n). */
   tau_g: number;
-  /** Generator-step normalisation: 'column' (papers.md A.4) or 'oja' (the A.4 caveat). */
+  /** Generator-step normalisation: 'column' (docs/solvable-gan.md A.4) or 'oja' (the A.4 caveat). */
   normalization: Normalization;
 }
 
@@ -41,8 +43,7 @@ export interface Overlaps {
 }
 
 /** Bad model parameters or initial overlaps; the CLI reports it as bad input (exit 2). */
-export class SpecError extends Error {
-  readonly inputError = true;
+export class SpecError extends InputError {
   constructor(message: string) {
     super(message);
     this.name = 'SpecError';
@@ -59,7 +60,7 @@ export function defaultLambda(d: number): number[] {
 }
 
 /**
- * The parameters of the follow-up code and Fig. 1 of the paper (papers.md A.1):
+ * The parameters of the follow-up code and Fig. 1 of the paper (docs/solvable-gan.md A.1):
  * tau 0.2, tau_g 0.04, eta_T = eta_G = 2, lambda = lambda_g = defaultLambda(d),
  * column normalisation.
  */
@@ -167,7 +168,7 @@ function eye(d: number): number[][] {
 }
 
 /**
- * The initial condition of the follow-up code (papers.md A.1): P = 0.1·I,
+ * The initial condition of the follow-up code (docs/solvable-gan.md A.1): P = 0.1·I,
  * q = 0.1·(1,…,1), r = Pᵀq (= 0.01·(1,…,1)), S = I. For d = 1: P = q = 0.1, r = 0.01.
  */
 export function defaultInit(d: number): Overlaps {
@@ -325,10 +326,7 @@ export function validateOverlaps(o: Overlaps, d: number): Overlaps {
 }
 
 /** A recorded trajectory: times and one series per state name (same length as t). */
-export interface Trajectory {
-  t: number[];
-  series: Record<string, number[]>;
-}
+export type Trajectory = NamedSeries;
 
 /** The overlaps as a name → value record, names as in `stateNames(d)`. */
 export function overlapsRecord(o: Overlaps, d: number): Record<string, number> {

@@ -3,9 +3,9 @@ import katex from 'katex';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../../src/cli/main.ts';
-import { kernels } from '../../../src/ntk/kernels.ts';
-import { parseArchitecture } from '../../../src/ntk/parse.ts';
+import { main } from '../../../src/cli/index.ts';
+import { kernels } from '../../../src/ntk/index.ts';
+import { parseArchitecture } from '../../../src/ntk/index.ts';
 
 async function run(...argv: string[]) {
   let out = '', err = '';
@@ -141,14 +141,14 @@ describe('gandyn ntk-gan', () => {
     [['--dataset', 'nine_gaussians'], /--dataset must be one of/],
     [['--loss', 'wasserstein'], /--loss must be one of/],
     [['--loss', 'hinge'], /give --width/],
-    [['--steps', '-3'], /--steps must be an integer/],
-    [['--particles', '1'], /--particles must be an integer/],
+    [['--steps', '-3'], /--steps must be a decimal integer in 0\.\.1000000/],
+    [['--particles', '1'], /--particles must be a decimal integer in 2\.\.20000/],
     [['--lr-g', '0'], /--lr-g must be a positive number/],
     [['--kernel', 'serial(dense(1, 1), relu'], /--kernel: expected '\)'/],
     [['--kernel', 'rbf', '--width', '16'], /must be an architecture/],
     [['--width', '16', '--disc-time', '1', '--disc-lr', '0.3'], /whole number of steps/],
-    [['--vanilla', 'euler'], /--vanilla must be ode or lambertw/],
-    [['--snapshots', '0,x'], /--snapshots must be an integer/],
+    [['--vanilla', 'euler'], /--vanilla must be one of ode, lambertw/],
+    [['--snapshots', '0,x'], /--snapshots: "x" is not a step in 0\.\.2/],
   ])('exit 2 with one line for %j', async (args, message) => {
     const r = await run('ntk-gan', '--steps', '2', '--particles', '10', ...args);
     expect(r.code).toBe(2);

@@ -1,15 +1,15 @@
-// Infinite-width discriminators (papers.md B.3): the LSGAN closed form against
+// Infinite-width discriminators (docs/ntk-gan.md B.3): the LSGAN closed form against
 // the kernel gradient-flow ODE (property d), B.3's K⁻¹ formula, eigen vs Lanczos,
 // discrete time, IPM = LSGAN to first order in t (property e), vanilla ODE vs
 // its Lambert-W eigenbasis approximation; the losses of B.2.
 import { describe, expect, it } from 'vitest';
-import { parseGanKernel } from '../../../src/models/ntk-gan/kernel.ts';
-import { infiniteDiscriminator, trainingSet } from '../../../src/models/ntk-gan/discriminator.ts';
-import { LOSSES, LOSS_NAMES, discriminatorLoss, lossGradientOnS } from '../../../src/models/ntk-gan/losses.ts';
-import { dopri5 } from '../../../src/numeric/ode.ts';
-import { expmSymmetric, solve } from '../../../src/numeric/linalg.ts';
-import { logLogFit } from '../../../src/numeric/stats.ts';
-import { Rng } from '../../../src/numeric/rng.ts';
+import { parseGanKernel } from '../../../src/models/ntk-gan/index.ts';
+import { infiniteDiscriminator, trainingSet } from '../../../src/models/ntk-gan/index.ts';
+import { LOSSES, LOSS_NAMES, discriminatorLoss, lossGradientOnS } from '../../../src/models/ntk-gan/index.ts';
+import { dopri5 } from '../../../src/numeric/index.ts';
+import { expmSymmetric, solve } from '../../../src/numeric/index.ts';
+import { logLogFit } from '../../../src/numeric/index.ts';
+import { Rng } from '../../../src/numeric/index.ts';
 
 const relu = parseGanKernel('relu', 2);
 const rng = new Rng(21);

@@ -20,13 +20,13 @@
 // factor 2 apart the fitted slope then has SE ≈ 0.18/(ln 2·√10) = 0.081. Bands
 // are the predicted slope ± 3 SE.
 import { describe, expect, it } from 'vitest';
-import { parseGanKernel } from '../../../src/models/ntk-gan/kernel.ts';
-import { finiteDiscriminator, infiniteDiscriminator, trainingSet } from '../../../src/models/ntk-gan/discriminator.ts';
-import { LOSSES, type LossName } from '../../../src/models/ntk-gan/losses.ts';
-import { gantk2Modes1d } from '../../../src/models/ntk-gan/data.ts';
-import { particleVelocities } from '../../../src/models/ntk-gan/flow.ts';
-import { parseArchitecture } from '../../../src/ntk/parse.ts';
-import { logLogFit } from '../../../src/numeric/stats.ts';
+import { parseGanKernel } from '../../../src/models/ntk-gan/index.ts';
+import { finiteDiscriminator, infiniteDiscriminator, trainingSet } from '../../../src/models/ntk-gan/index.ts';
+import { LOSSES, type LossName } from '../../../src/models/ntk-gan/index.ts';
+import { gantk2Modes1d } from '../../../src/models/ntk-gan/index.ts';
+import { particleVelocities } from '../../../src/models/ntk-gan/index.ts';
+import { parseArchitecture } from '../../../src/ntk/index.ts';
+import { logLogFit } from '../../../src/numeric/index.ts';
 
 const WIDTHS = [64, 128, 256, 512, 1024];
 const SEEDS = 16;

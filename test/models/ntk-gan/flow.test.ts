@@ -4,13 +4,13 @@
 // c = ½) at GAN(TK)²'s step size; MMD/energy estimators; the Sinkhorn divergence
 // against the exact 1-D W₂².
 import { describe, expect, it } from 'vitest';
-import { dataset, gantk2Modes1d } from '../../../src/models/ntk-gan/data.ts';
-import { parseGanKernel } from '../../../src/models/ntk-gan/kernel.ts';
-import { FlowDivergenceError, runParticleFlow } from '../../../src/models/ntk-gan/flow.ts';
-import { distanceKernel, energyDistance, gaussianKernel, mmd2 } from '../../../src/models/ntk-gan/metrics.ts';
-import { sinkhornDivergence, w2Squared1d } from '../../../src/models/ntk-gan/sinkhorn.ts';
-import { parseArchitecture } from '../../../src/ntk/parse.ts';
-import { Rng } from '../../../src/numeric/rng.ts';
+import { dataset, gantk2Modes1d } from '../../../src/models/ntk-gan/index.ts';
+import { parseGanKernel } from '../../../src/models/ntk-gan/index.ts';
+import { FlowDivergenceError, runParticleFlow } from '../../../src/models/ntk-gan/index.ts';
+import { distanceKernel, energyDistance, gaussianKernel, mmd2 } from '../../../src/models/ntk-gan/index.ts';
+import { sinkhornDivergence, w2Squared1d } from '../../../src/models/ntk-gan/index.ts';
+import { parseArchitecture } from '../../../src/ntk/index.ts';
+import { Rng } from '../../../src/numeric/index.ts';
 
 describe('datasets', () => {
   it('are seeded, of the documented shapes, and distinct across seeds', () => {

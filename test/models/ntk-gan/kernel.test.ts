@@ -2,10 +2,10 @@
 // against finite differences, values against src/ntk's kernels(), and the
 // non-smooth points of B.5 with the symmetric-subgradient convention.
 import { describe, expect, it } from 'vitest';
-import { type GanKernel, parseGanKernel } from '../../../src/models/ntk-gan/kernel.ts';
-import { infiniteDiscriminator, trainingSet } from '../../../src/models/ntk-gan/discriminator.ts';
-import { mmd2 } from '../../../src/models/ntk-gan/metrics.ts';
-import { Rng } from '../../../src/numeric/rng.ts';
+import { type GanKernel, parseGanKernel } from '../../../src/models/ntk-gan/index.ts';
+import { infiniteDiscriminator, trainingSet } from '../../../src/models/ntk-gan/index.ts';
+import { mmd2 } from '../../../src/models/ntk-gan/index.ts';
+import { Rng } from '../../../src/numeric/index.ts';
 
 const EPS = 2.220446049250313e-16;
 const KERNELS = ['relu', 'relu_nobias', 'rbf', 'serial(dense(1.5, 0.5), erf, dense(1.5, 0.5), erf, dense(1.5, none))', 'nngp:relu'];
@@ -69,7 +69,7 @@ function gap(k: GanKernel, x: number[], s: number[], u: number[], h: number): nu
   return (fp - f0) / h - (f0 - fm) / h;
 }
 
-describe('non-smooth points of the ReLU NTK (papers.md B.5)', () => {
+describe('non-smooth points of the ReLU NTK (docs/ntk-gan.md B.5)', () => {
   const s = [0.8, -0.6];
   const perp = [0.6, 0.8];
   const oblique = [Math.SQRT1_2, Math.SQRT1_2];

@@ -1,19 +1,19 @@
-// The per-coordinate SDE (papers.md A.5), derived from the microscopic update: its
+// The per-coordinate SDE (docs/solvable-gan.md A.5), derived from the microscopic update: its
 // coefficients equal A.5 for d = 1, and Itô's rule on it gives back the derived
 // macroscopic ODE, with E[ŵ²] = E[v̂²] = 1 conserved, for d = 1, 2, 3.
 import { describe, expect, it } from 'vitest';
-import { deriveCoordinateSde, deriveOverlapOde, sdeSecondMoments } from '../../../src/models/solvable-gan/derive.ts';
-import { parse } from '../../../src/symbolic/parse.ts';
-import { print } from '../../../src/symbolic/print.ts';
-import { expand } from '../../../src/symbolic/poly.ts';
-import { sub } from '../../../src/symbolic/expr.ts';
-import { evaluate } from '../../../src/symbolic/evaluate.ts';
-import { Rng } from '../../../src/numeric/rng.ts';
+import { deriveCoordinateSde, deriveOverlapOde, sdeSecondMoments } from '../../../src/models/solvable-gan/index.ts';
+import { parse } from '../../../src/symbolic/index.ts';
+import { print } from '../../../src/symbolic/index.ts';
+import { expand } from '../../../src/symbolic/index.ts';
+import { sub } from '../../../src/symbolic/index.ts';
+import { evaluate } from '../../../src/symbolic/index.ts';
+import { Rng } from '../../../src/numeric/index.ts';
 
 const zero = (e: Parameters<typeof expand>[0]) => print(expand(e));
 
 describe('solvable GAN: the per-coordinate SDE', () => {
-  it('d = 1: drift and diffusion are those of papers.md A.5', () => {
+  it('d = 1: drift and diffusion are those of docs/solvable-gan.md A.5', () => {
     const sde = deriveCoordinateSde(1);
     expect(sde.state).toEqual(['u_i', 'v_i', 'w_i']);
     const G = '(eta_T*(lambda*q^2 + eta_T) + eta_G*(lambda_g*r^2 + eta_G))';

@@ -1,18 +1,18 @@
 // The derived ODE (from the microscopic update, via the Gaussian-expectation engine)
-// against the formulas of papers.md A.3/A.4: symbolically (the difference simplifies
+// against the formulas of docs/solvable-gan.md A.3/A.4: symbolically (the difference simplifies
 // to zero) and numerically (at random points, against the hand-written drifts).
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { deriveOverlapOde } from '../../../src/models/solvable-gan/derive.ts';
-import { referenceDrift } from '../../../src/models/solvable-gan/reference-ode.ts';
-import { defaultSpec, paramValues, type SolvableGanSpec } from '../../../src/models/solvable-gan/spec.ts';
-import { parse } from '../../../src/symbolic/parse.ts';
-import { print } from '../../../src/symbolic/print.ts';
-import { expand } from '../../../src/symbolic/poly.ts';
-import { sub } from '../../../src/symbolic/expr.ts';
-import { compile } from '../../../src/compile/kernel.ts';
+import { deriveOverlapOde } from '../../../src/models/solvable-gan/index.ts';
+import { referenceDrift } from './reference-ode.ts';
+import { defaultSpec, paramValues, type SolvableGanSpec } from '../../../src/models/solvable-gan/index.ts';
+import { parse } from '../../../src/symbolic/index.ts';
+import { print } from '../../../src/symbolic/index.ts';
+import { expand } from '../../../src/symbolic/index.ts';
+import { sub } from '../../../src/symbolic/index.ts';
+import { compile } from '../../../src/compile/index.ts';
 
-/** papers.md A.3 written as strings in the input grammar. */
+/** docs/solvable-gan.md A.3 written as strings in the input grammar. */
 const A3: Record<string, string> = {
   P: 'tau_g*lambda_g*r*(q - P*r)',
   q: 'tau*(lambda*q*(1 - q^2) - lambda_g*r*(P - q*r)) - tau^2/2*q*G',
@@ -20,7 +20,7 @@ const A3: Record<string, string> = {
 };
 const GAMMA1 = '(eta_T*(lambda*q^2 + eta_T) + eta_G*(lambda_g*r^2 + eta_G))';
 
-/** papers.md A.4 for d = 2, entry by entry, as strings. */
+/** docs/solvable-gan.md A.4 for d = 2, entry by entry, as strings. */
 function a4(d: 2): Record<string, string> {
   const idx = [1, 2];
   const qLq = idx.map((j) => `lambda${j}*q${j}^2`).join('+');
@@ -43,7 +43,7 @@ function a4(d: 2): Record<string, string> {
 }
 
 describe('solvable GAN: the derived ODE', () => {
-  it('d = 1 equals papers.md A.3 exactly (the difference expands to 0)', () => {
+  it('d = 1 equals docs/solvable-gan.md A.3 exactly (the difference expands to 0)', () => {
     const sys = deriveOverlapOde(1);
     expect(sys.state).toEqual(['P', 'q', 'r']);
     sys.state.forEach((name, i) => {
@@ -53,7 +53,7 @@ describe('solvable GAN: the derived ODE', () => {
     });
   });
 
-  it('d = 2 (column normalisation) equals papers.md A.4 exactly', () => {
+  it('d = 2 (column normalisation) equals docs/solvable-gan.md A.4 exactly', () => {
     const sys = deriveOverlapOde(2, 'column');
     const paper = a4(2);
     expect([...sys.state].sort()).toEqual(Object.keys(paper).sort());

@@ -1,15 +1,16 @@
-// The McKean–Vlasov particle system (papers.md A.5): its empirical moments follow
+// The McKean–Vlasov particle system (docs/solvable-gan.md A.5): its empirical moments follow
 // the macroscopic ODE. The particle moments obey exactly the forward-Euler scheme
 // of the ODE (step dt) plus martingale noise of size O(M^-1/2), so the tolerance
 // is 5 standard errors of the ensemble mean (spread across seeds / √K) plus the
 // Euler discretisation bias, measured as |Euler(dt) − RK4| of the reference ODE.
 
 import { describe, expect, it } from 'vitest';
-import { simulateParticles, type ParticleResult } from '../../../src/models/solvable-gan/particles.ts';
-import { ensembleDeviation, integrateReference, referenceDrift } from '../../../src/models/solvable-gan/reference-ode.ts';
+import { simulateParticles, type ParticleResult } from '../../../src/models/solvable-gan/index.ts';
+import { DivergenceError } from '../../../src/numeric/index.ts';
+import { ensembleDeviation, integrateReference, referenceDrift } from './reference-ode.ts';
 import {
   defaultInit, defaultSpec, overlapsToState, stateNames, SpecError, type Overlaps, type SolvableGanSpec, type Trajectory,
-} from '../../../src/models/solvable-gan/spec.ts';
+} from '../../../src/models/solvable-gan/index.ts';
 
 /** Forward Euler of the reference ODE with step dt, recorded at integer times. */
 function eulerReference(spec: SolvableGanSpec, init: Overlaps, T: number, dt: number): Trajectory {
@@ -82,6 +83,23 @@ describe('particle simulation of the McKean–Vlasov SDE', () => {
     expect(b).toEqual(a);
     expect(() => simulateParticles(defaultSpec(1), defaultInit(1), { M: 2, T: 1, seed: 1 })).toThrow(SpecError);
     expect(() => simulateParticles(defaultSpec(1), defaultInit(1), { M: 100, T: 1, seed: 1, dt: 0 })).toThrow(/dt must be a positive number/);
+  });
+
+  it('a diverging run throws a DivergenceError with the model parameters and the moments so far as named series', () => {
+    const spec = { ...defaultSpec(1), tau: 20, eta_T: 30, eta_G: 30 };
+    try {
+      simulateParticles(spec, defaultInit(1), { M: 200, T: 5, dt: 0.1, seed: 1, recordEvery: 0.2 });
+      expect.unreachable();
+    } catch (e) {
+      const err = e as DivergenceError<Trajectory>;
+      expect(err).toBeInstanceOf(DivergenceError);
+      expect(err.step).toBe(4);
+      expect(err.t).toBeCloseTo(0.4, 12);
+      expect(err.message).toMatch(/eta_T=30, .*M=200, seed=1/);
+      expect(err.partial.t).toEqual([0, 0.2]);
+      expect(Object.keys(err.partial.series)).toEqual(['P', 'q', 'r', 'z']);
+      expect(err.partial.series.z[0]).toBeCloseTo(1, 12);
+    }
   });
 
   it('d = 1: moments match the A.3 ODE within standard error + Euler bias', () => {

@@ -1,19 +1,19 @@
-// The linearisation at the fixed line (papers.md A.6), derived from the ODE's
+// The linearisation at the fixed line (docs/solvable-gan.md A.6), derived from the ODE's
 // symbolic Jacobian, against the paper's closed forms; and the batched phase diagram.
 import { describe, expect, it } from 'vitest';
-import { linearise, classifyPhase } from '../../../src/models/solvable-gan/phase.ts';
-import { deriveOverlapOde } from '../../../src/models/solvable-gan/derive.ts';
-import { phaseDiagram } from '../../../src/models/solvable-gan/phase-diagram.ts';
-import { defaultSpec } from '../../../src/models/solvable-gan/spec.ts';
-import { parse } from '../../../src/symbolic/parse.ts';
-import { print } from '../../../src/symbolic/print.ts';
-import { expand } from '../../../src/symbolic/poly.ts';
-import { sub, mul } from '../../../src/symbolic/expr.ts';
+import { linearise, classifyPhase } from '../../../src/models/solvable-gan/index.ts';
+import { deriveOverlapOde } from '../../../src/models/solvable-gan/index.ts';
+import { phaseDiagram } from '../../../src/models/solvable-gan/index.ts';
+import { defaultSpec } from '../../../src/models/solvable-gan/index.ts';
+import { parse } from '../../../src/symbolic/index.ts';
+import { print } from '../../../src/symbolic/index.ts';
+import { expand } from '../../../src/symbolic/index.ts';
+import { sub, mul } from '../../../src/symbolic/index.ts';
 
 const KAPPA = '(tau^2/2*(eta_T^2 + eta_G^2))';
 
 describe('solvable GAN: linear stability of the fixed line', () => {
-  it('d = 1: trace, determinant and P_c² equal papers.md A.6', () => {
+  it('d = 1: trace, determinant and P_c² equal docs/solvable-gan.md A.6', () => {
     const [lin] = linearise(deriveOverlapOde(1), 1);
     const trace = parse(`tau*lambda + (tau_g - tau)*lambda_g - 2*${KAPPA}`);
     const det = parse(`(tau*lambda - ${KAPPA})*((tau_g - tau)*lambda_g - ${KAPPA}) + tau^2*lambda*lambda_g*P^2`);
@@ -34,7 +34,7 @@ describe('solvable GAN: linear stability of the fixed line', () => {
     });
   });
 
-  it('reproduces the numbers of papers.md A.6: P_c = 0.884 (lambda 3, eta 2) and 0.72 (lambda 5, eta 4)', () => {
+  it('reproduces the numbers of docs/solvable-gan.md A.6: P_c = 0.884 (lambda 3, eta 2) and 0.72 (lambda 5, eta 4)', () => {
     expect(classifyPhase({ ...defaultSpec(1), eta_T: 2, eta_G: 2 }).features[0].criticalOverlap).toBeCloseTo(0.8844, 4);
     const two = classifyPhase({ ...defaultSpec(2), eta_T: 4, eta_G: 4 });
     expect(two.features[1].criticalOverlap).toBeCloseTo(0.7200, 3);

@@ -3,8 +3,8 @@ import fc from 'fast-check';
 import {
   driftA3, driftA4Column, driftOja, driftOjaCaveatLiteral, ensembleDeviation, integrateReference, maxDeviation,
   referenceDrift, stateLayout, type Drift,
-} from '../../../src/models/solvable-gan/reference-ode.ts';
-import { defaultInit, defaultSpec, stateNames, type SolvableGanSpec } from '../../../src/models/solvable-gan/spec.ts';
+} from './reference-ode.ts';
+import { defaultInit, defaultSpec, stateNames, type SolvableGanSpec } from '../../../src/models/solvable-gan/index.ts';
 
 const positive = fc.double({ min: 0.1, max: 6, noNaN: true });
 const cosine = fc.double({ min: -0.95, max: 0.95, noNaN: true });

@@ -1,13 +1,15 @@
-// Hand-written right-hand sides of the macroscopic ODE (papers.md A.3, A.4 and the
+// A test oracle (not part of the package): the ODEs of docs/solvable-gan.md A.3/A.4 transcribed by hand, to check the derived ones against.
+// Hand-written right-hand sides of the macroscopic ODE (docs/solvable-gan.md A.3, A.4 and the
 // A.4 caveat), transcribed entry by entry as plain f64 functions over the state
 // vector in `stateNames(d)` order. These are the formulas the symbolic derivation
 // is tested against; they are not used to derive anything.
 
-import { rk4 } from '../../numeric/ode.ts';
+import { rk4 } from '../../../src/numeric/index.ts';
 import {
   overlapsToState, paramValues, stateNames, validateOverlaps, validateSpec,
   type Overlaps, type SolvableGanSpec, type Trajectory,
-} from './spec.ts';
+} from '../../../src/models/solvable-gan/index.ts';
+import { ArgumentError } from '../../../src/core/index.ts';
 
 /** dx/dt = f(t, x): writes the drift of state `x` into `out` (both in `stateNames(d)` order). */
 export type Drift = (t: number, x: Float64Array, out: Float64Array) => void;
@@ -27,7 +29,7 @@ export function stateLayout(d: number): { P: (j: number, l: number) => number; q
 }
 
 /**
- * papers.md A.3 (d = 1), transcribed literally; state [P, q, r]:
+ * docs/solvable-gan.md A.3 (d = 1), transcribed literally; state [P, q, r]:
  *   Γ = η_T(λq² + η_T) + η_G(λ̃r² + η_G)
  *   dP/dt = τ̃ λ̃ r (q − P r)
  *   dq/dt = τ[λq(1 − q²) − λ̃ r (P − q r)] − (τ²/2) q Γ
@@ -35,7 +37,7 @@ export function stateLayout(d: number): { P: (j: number, l: number) => number; q
  */
 export function driftA3(spec: SolvableGanSpec): Drift {
   validateSpec(spec);
-  if (spec.d !== 1) throw new RangeError(`driftA3 is the d = 1 ODE; got d = ${spec.d}`);
+  if (spec.d !== 1) throw new ArgumentError(`driftA3 is the d = 1 ODE; got d = ${spec.d}`);
   const { tau, tau_g, eta_T, eta_G } = spec;
   const lam = spec.lambda[0], lamg = spec.lambda_g[0];
   return (_t, x, out) => {
@@ -48,7 +50,7 @@ export function driftA3(spec: SolvableGanSpec): Drift {
 }
 
 /**
- * papers.md A.4 (any d, column-normalised generator), entry by entry:
+ * docs/solvable-gan.md A.4 (any d, column-normalised generator), entry by entry:
  *   Γ = η_T(qᵀΛq + η_T) + η_G(rᵀΛ̃r + η_G),   A = qᵀΛq − rᵀΛ̃r
  *   dP_jl = τ̃ λ̃_l r_l (q_j − P_jl r_l)
  *   dq_j  = τ[λ_j q_j − Σ_l P_jl λ̃_l r_l − q_j A] − (τ²/2) Γ q_j
@@ -202,8 +204,8 @@ export function integrateReference(spec: SolvableGanSpec, init: Overlaps, opts: 
   validateOverlaps(init, spec.d);
   const { T } = opts;
   const every = opts.recordEvery ?? 1;
-  if (!(Number.isFinite(T) && T >= 0)) throw new RangeError(`T must be a finite number ≥ 0, got ${T}`);
-  if (!(every > 0)) throw new RangeError(`recordEvery must be positive, got ${every}`);
+  if (!(Number.isFinite(T) && T >= 0)) throw new ArgumentError(`T must be a finite number ≥ 0, got ${T}`);
+  if (!(every > 0)) throw new ArgumentError(`recordEvery must be positive, got ${every}`);
   const names = stateNames(spec.d);
   const x0 = overlapsToState(init, spec.d);
   const out: Trajectory = { t: [0], series: Object.fromEntries(names.map((n, i) => [n, [x0[i]]])) };
@@ -239,7 +241,7 @@ export interface Deviation {
  */
 export function maxDeviation(sim: Trajectory, ode: Trajectory, names?: string[]): Deviation {
   const keys = (names ?? Object.keys(sim.series)).filter((k) => k in ode.series && k in sim.series);
-  if (keys.length === 0) throw new RangeError('maxDeviation: the trajectories share no series');
+  if (keys.length === 0) throw new ArgumentError('maxDeviation: the trajectories share no series');
   const res: Deviation = { max: 0, at: { name: keys[0], t: sim.t[0] }, byName: {} };
   for (const k of keys) res.byName[k] = 0;
   const to = ode.t;
@@ -287,11 +289,11 @@ export interface EnsembleDeviation {
  * deviation. Series missing from the ODE (like the particles' `z`) are skipped.
  */
 export function ensembleDeviation(runs: Trajectory[], ode: Trajectory, names?: string[]): EnsembleDeviation {
-  if (runs.length < 2) throw new RangeError('ensembleDeviation: need at least two runs');
+  if (runs.length < 2) throw new ArgumentError('ensembleDeviation: need at least two runs');
   const t = runs[0].t;
   for (const run of runs) {
     if (run.t.length !== t.length || run.t.some((x, i) => Math.abs(x - t[i]) > 1e-9)) {
-      throw new RangeError('ensembleDeviation: the runs must be recorded at the same times');
+      throw new ArgumentError('ensembleDeviation: the runs must be recorded at the same times');
     }
   }
   const keys = (names ?? Object.keys(runs[0].series)).filter((k) => k in ode.series);

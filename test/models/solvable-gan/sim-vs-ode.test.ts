@@ -15,12 +15,12 @@
 // simulator). Power checks: the same criterion rejects wrong ODEs.
 
 import { describe, expect, it } from 'vitest';
-import { simulateSgd } from '../../../src/models/solvable-gan/simulate.ts';
+import { simulateSgd } from '../../../src/models/solvable-gan/index.ts';
 import {
   driftA3, driftA4Column, driftOjaCaveatLiteral, ensembleDeviation, integrateReference,
   type Drift, type EnsembleDeviation,
-} from '../../../src/models/solvable-gan/reference-ode.ts';
-import { defaultInit, defaultSpec, type Overlaps, type SolvableGanSpec, type Trajectory } from '../../../src/models/solvable-gan/spec.ts';
+} from './reference-ode.ts';
+import { defaultInit, defaultSpec, type Overlaps, type SolvableGanSpec, type Trajectory } from '../../../src/models/solvable-gan/index.ts';
 
 const Z_MEAN = 5;
 const Z_RUN = 6;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { DivergenceError } from '../../../src/numeric/errors.ts';
-import { simulateSgd, type SgdVectors } from '../../../src/models/solvable-gan/simulate.ts';
+import { DivergenceError } from '../../../src/numeric/index.ts';
+import { simulateSgd, type SgdVectors } from '../../../src/models/solvable-gan/index.ts';
 import {
   SpecError, defaultInit, defaultSpec, overlapsToState, stateNames, type Overlaps,
-} from '../../../src/models/solvable-gan/spec.ts';
+} from '../../../src/models/solvable-gan/index.ts';
 
 /** Column j of a row-major n×d matrix dotted with column l of another. */
 function colDot(A: Float64Array, j: number, B: Float64Array, l: number, n: number, d: number): number {

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { InputError } from '../../../src/core/index.ts';
 import {
   SpecError, defaultInit, defaultSpec, gramCholesky, gramMatrix, overlapsToState, paramNames, paramValues,
   stateNames, stateToOverlaps, validateOverlaps, validateSpec, type Overlaps, type SolvableGanSpec,
-} from '../../../src/models/solvable-gan/spec.ts';
+} from '../../../src/models/solvable-gan/index.ts';
 
 function expectSpecError(f: () => unknown, pattern: RegExp): void {
   let caught: unknown;
@@ -13,12 +14,12 @@ function expectSpecError(f: () => unknown, pattern: RegExp): void {
     caught = e;
   }
   expect(caught, 'expected a SpecError').toBeInstanceOf(SpecError);
-  expect((caught as SpecError).inputError).toBe(true);
+  expect(caught).toBeInstanceOf(InputError);
   expect((caught as SpecError).message).toMatch(pattern);
 }
 
 describe('defaults', () => {
-  it('defaultSpec follows papers.md A.1 / issue 3', () => {
+  it('defaultSpec follows docs/solvable-gan.md A.1 / issue 3', () => {
     expect(defaultSpec(1)).toEqual({
       d: 1, lambda: [3], lambda_g: [3], eta_T: 2, eta_G: 2, tau: 0.2, tau_g: 0.04, normalization: 'column',
     });

@@ -1,12 +1,12 @@
 // The heart of the solvable-GAN check: finite-n SGD against the derived ODE, as a
 // rate over n, and the phases seen three ways (linearisation, long ODE run, SGD).
 import { describe, expect, it } from 'vitest';
-import { convergenceRate, comparePhases, odeTrajectory } from '../../../src/models/solvable-gan/checks.ts';
-import { simulateSgd } from '../../../src/models/solvable-gan/simulate.ts';
-import { ensembleDeviation } from '../../../src/models/solvable-gan/reference-ode.ts';
-import { defaultInit, defaultSpec } from '../../../src/models/solvable-gan/spec.ts';
-import { CONVERGENCE_SETUP, SLOPE_BAND } from '../../../proofs/solvable-gan-convergence.ts';
-import { PHASE_SETUP } from '../../../proofs/solvable-gan-phases.ts';
+import { convergenceRate, comparePhases, odeTrajectory } from '../../../src/models/solvable-gan/index.ts';
+import { simulateSgd } from '../../../src/models/solvable-gan/index.ts';
+import { ensembleDeviation } from './reference-ode.ts';
+import { defaultInit, defaultSpec } from '../../../src/models/solvable-gan/index.ts';
+import { CONVERGENCE_SETUP, SLOPE_BAND } from '../../../src/models/solvable-gan/index.ts';
+import { PHASE_SETUP } from '../../../src/models/solvable-gan/index.ts';
 
 describe('solvable GAN: theory against simulation', () => {
   it('max_t |SGD − ODE| shrinks like n^(-1/2) (slope fitted over n = 500 … 4000)', () => {

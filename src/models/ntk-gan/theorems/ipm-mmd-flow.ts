@@ -1,18 +1,18 @@
-// Franceschi et al. (ICML 2022), papers.md B.3/B.4: with the IPM loss and an
+// Franceschi et al. (ICML 2022), docs/ntk-gan.md B.3/B.4: with the IPM loss and an
 // infinite-width discriminator, the generator's particles follow the gradient
 // flow of MMD² with the NTK as kernel. Checked step by step: MMD² decreases at
 // every step by at least half of its first-order prediction (Armijo, c = 1/2),
 // and falls by two orders of magnitude.
 
-import type { CheckOptions, Theorem, Verdict } from '../src/report/theorem.ts';
-import { dataset } from '../src/models/ntk-gan/data.ts';
-import { parseGanKernel } from '../src/models/ntk-gan/kernel.ts';
-import { runParticleFlow } from '../src/models/ntk-gan/flow.ts';
+import type { CheckOptions, Theorem, Verdict } from '../../../core/index.ts';
+import { dataset } from '../data.ts';
+import { parseGanKernel } from '../kernel.ts';
+import { runParticleFlow } from '../flow.ts';
 
 export const theorem: Theorem = {
   id: 'ipm-mmd-flow',
   title: 'IPM GANs minimise the MMD with the NTK',
-  source: 'Franceschi et al., A Neural Tangent Kernel Perspective of GANs (ICML 2022); papers.md B.3, B.4',
+  source: 'Franceschi et al., A Neural Tangent Kernel Perspective of GANs (ICML 2022); docs/ntk-gan.md B.3, B.4',
   statement: String.raw`f_t = \eta t\,\bigl(\mathbb{E}_{\beta} k(\cdot, y) - \mathbb{E}_{\alpha} k(\cdot, x)\bigr)\ \Rightarrow\ \dot x_i = \nabla f_t(x_i) = -\tfrac{N t \eta}{2}\,\nabla_{x_i}\mathrm{MMD}_k^2(\alpha, \beta)`,
   hypotheses: [
     'eight Gaussians (radius 5, std 0.5), N = M = 80 particles from N(0, I), seeded',

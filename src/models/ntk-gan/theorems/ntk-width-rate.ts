@@ -1,9 +1,9 @@
-// Jacot et al. (2018), the premise of papers.md B: as the width grows, the empirical
+// Jacot et al. (2018), the premise of docs/ntk-gan.md B: as the width grows, the empirical
 // NTK of a randomly initialised network converges to the deterministic closed form,
 // with fluctuations of order width^(-1/2). Checked as a rate over widths and seeds.
 
-import type { CheckOptions, Theorem, Verdict } from '../src/report/theorem.ts';
-import { empiricalNtkWidthRate } from '../src/ntk/width-rate.ts';
+import type { CheckOptions, Theorem, Verdict } from '../../../core/index.ts';
+import { empiricalNtkWidthRate } from '../../../ntk/index.ts';
 
 const SQRT2 = Math.SQRT2;
 export const WIDTH_SETUP = {
@@ -15,7 +15,7 @@ export const WIDTH_SETUP = {
 export const theorem: Theorem = {
   id: 'ntk-width-rate',
   title: 'Empirical NTK converges to the closed form',
-  source: 'Jacot, Gabriel, Hongler (NeurIPS 2018); papers.md F.1',
+  source: 'Jacot, Gabriel, Hongler (NeurIPS 2018); docs/ntk-kernels.md F.1',
   statement: String.raw`\frac{\lVert \hat\Theta_{\text{width}} - \Theta_\infty \rVert_F}{\lVert \Theta_\infty\rVert_F} = O_{\mathbb{P}}\!\left(\text{width}^{-1/2}\right)`,
   hypotheses: [
     'ReLU network with two hidden layers, W_std = sqrt(2), b_std = 0.1, NTK parameterization, N(0, 1) initialisation',

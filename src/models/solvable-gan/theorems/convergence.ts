@@ -2,9 +2,9 @@
 // the deterministic ODE. Checked as a rate: max_t |simulation − ODE| against n,
 // fitted on a log-log scale over several n with several seeds per n.
 
-import type { CheckOptions, Theorem, Verdict } from '../src/report/theorem.ts';
-import { convergenceRate } from '../src/models/solvable-gan/checks.ts';
-import { defaultSpec } from '../src/models/solvable-gan/spec.ts';
+import type { CheckOptions, Theorem, Verdict } from '../../../core/index.ts';
+import { convergenceRate } from '../checks.ts';
+import { defaultSpec } from '../spec.ts';
 
 /** A contracting start (P, q, r) = (0.9, 0.5, 0.5): fluctuations are not amplified, so few seeds suffice. */
 export const CONVERGENCE_SETUP = {
@@ -19,10 +19,10 @@ export const SLOPE_BAND = [-0.75, -0.25] as const;
 export const theorem: Theorem = {
   id: 'solvable-gan-convergence',
   title: 'Macroscopic convergence to the ODE',
-  source: 'Wang, Hu, Lu (NeurIPS 2019), main theorem; papers.md A.1, A.3',
+  source: 'Wang, Hu, Lu (NeurIPS 2019), main theorem; docs/solvable-gan.md A.1, A.3',
   statement: String.raw`\max_{0\le t\le T}\,\bigl|(P,q,r)^{(n)}_{\lfloor nt\rfloor} - (P,q,r)(t)\bigr| = O_{\mathbb{P}}\!\left(n^{-1/2}\right)`,
   hypotheses: [
-    'single-feature GAN of papers.md A.2, d = 1, column normalisation, tau = 0.2, tau_g = 0.04, lambda = lambda_g = 3, eta_T = eta_G = 2',
+    'single-feature GAN of docs/solvable-gan.md A.2, d = 1, column normalisation, tau = 0.2, tau_g = 0.04, lambda = lambda_g = 3, eta_T = eta_G = 2',
     'online SGD with one fresh real and one fresh fake sample per step, learning rates tau/n, tau_g/n, t = k/n',
     'the ODE is the one derived symbolically from the update (src/models/solvable-gan/derive.ts)',
   ],

@@ -2,10 +2,10 @@
 // oscillation. The phase predicted by the linearisation of the derived ODE at the
 // fixed line q = r = 0 is compared with long ODE runs and with finite-n SGD.
 
-import type { CheckOptions, Theorem, Verdict } from '../src/report/theorem.ts';
-import { comparePhases } from '../src/models/solvable-gan/checks.ts';
-import { disagreements, phaseDiagram } from '../src/models/solvable-gan/phase-diagram.ts';
-import { defaultSpec } from '../src/models/solvable-gan/spec.ts';
+import type { CheckOptions, Theorem, Verdict } from '../../../core/index.ts';
+import { comparePhases } from '../checks.ts';
+import { disagreements, phaseDiagram } from '../phase-diagram.ts';
+import { defaultSpec } from '../spec.ts';
 
 export const PHASE_SETUP = {
   spec: defaultSpec(2),
@@ -22,7 +22,7 @@ export const GRID_SETUP = { size: 40, T: 3000, minAgreement: 0.98 };
 export const theorem: Theorem = {
   id: 'solvable-gan-phases',
   title: 'Phase boundaries',
-  source: 'Wang, Hu, Lu (NeurIPS 2019), abstract and Fig. 1; papers.md A.4, A.6',
+  source: 'Wang, Hu, Lu (NeurIPS 2019), abstract and Fig. 1; docs/solvable-gan.md A.4, A.6',
   statement: String.raw`\text{stable}(P^*) \iff \operatorname{Tr}J < 0 \wedge \det J(P^*) > 0,\quad P_c^2 = \frac{(\tau\lambda-\kappa)(\tau\lambda_g-\tilde\tau\lambda_g+\kappa)}{\tau^2\lambda\lambda_g},\quad \kappa = \tfrac{\tau^2}{2}(\eta_T^2+\eta_G^2)`,
   hypotheses: [
     'd = 2, Lambda = Lambda_g = diag(3, 5), tau = 0.2, tau_g = 0.04, eta_T = eta_G = eta in {1, 2, 4, 5}',
