@@ -1,5 +1,5 @@
 // Spectral functions h(A)v of a symmetric matrix A acting on one vector (for
-// example the kernel-regime discriminators of papers.md B.3, whose coefficient
+// example the kernel-regime discriminators of docs/ntk-gan.md B.3, whose coefficient
 // vector is W^{1/2} h(A) W^{1/2} ȳ with A = W^{1/2} K W^{1/2}).
 //
 // Two ways to apply h(A) v:

@@ -1,4 +1,4 @@
-// The trained discriminator of papers.md B.3, on the training set S = fake ∪ real
+// The trained discriminator of docs/ntk-gan.md B.3, on the training set S = fake ∪ real
 // (fake first: N points x_i with label ȳ = −1 and weight w = 1/N; then M real
 // points y_j, ȳ = +1, w = 1/M), f_0 ≡ 0.
 //

@@ -1,5 +1,5 @@
 // Particle simulation of the microscopic McKean–Vlasov SDE of the solvable GAN
-// (papers.md A.5). A particle is one coordinate i of the rescaled vectors,
+// (docs/solvable-gan.md A.5). A particle is one coordinate i of the rescaled vectors,
 // (û, v̂, ŵ) = √n (U_i·, V_i·, w_i) with û, v̂ ∈ R^d, ŵ ∈ R. Its drift and
 // diffusion are the SDE derived from the SGD update (derive.ts,
 // deriveCoordinateSde), compiled once; for d = 1 they are A.5:
