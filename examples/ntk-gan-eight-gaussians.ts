@@ -5,7 +5,7 @@
 // bias (σ_b = 1), without bias, and the RBF kernel exp(−|x − y|²/4).
 // Rows: kernels; columns: generator steps. Writes out/ntk-gan-eight-gaussians.svg
 // and prints the energy distance and the Gaussian-kernel MMD² at the end.
-//   npx tsx examples/ntk-gan-eight-gaussians.ts [--loss ipm] [--steps 200] [--particles 500] [--seed 1]
+//   npx tsx examples/ntk-gan-eight-gaussians.ts [--loss ipm] [--steps 200] [--particles 500] [--seed 1] [--lr-g 2N]   (--help lists the flags)
 import { dataset } from '../src/models/ntk-gan/index.ts';
 import { parseGanKernel } from '../src/models/ntk-gan/index.ts';
 import { runParticleFlow } from '../src/models/ntk-gan/index.ts';
@@ -13,13 +13,20 @@ import type { LossName } from '../src/models/ntk-gan/index.ts';
 import { snapshotPanels } from '../src/models/ntk-gan/index.ts';
 import { type Panel, PALETTE, plotPanels } from '../src/core/index.ts';
 import { writeFileAtomic } from '../src/report/index.ts';
-import { argValue } from './args.ts';
+import { parseFlags } from './args.ts';
 
-const loss = argValue('--loss', 'ipm') as LossName;
-const steps = Number(argValue('--steps', '200'));
-const N = Number(argValue('--particles', '500'));
-const seed = Number(argValue('--seed', '1'));
-const lrG = Number(argValue('--lr-g', String(2 * N)));
+const flags = parseFlags('GAN(TK)² eight Gaussians (Fig. 2): particles under the ReLU NTK with and without bias and under RBF; writes out/ntk-gan-eight-gaussians.svg', [
+  { name: 'loss', kind: 'choice', choices: ['ipm', 'lsgan', 'vanilla'], default: 'ipm', placeholder: 'loss', description: 'generator loss (hinge needs a finite discriminator: gandyn ntk-gan --width)' },
+  { name: 'steps', kind: 'integer', min: 0, max: 100_000, default: '200', placeholder: 'K', description: 'generator steps' },
+  { name: 'particles', kind: 'integer', min: 2, max: 20_000, default: '500', placeholder: 'N', description: 'generated particles (and as many targets)' },
+  { name: 'seed', kind: 'integer', min: 0, default: '1', placeholder: 'S', description: 'seed of the particles and targets' },
+  { name: 'lr-g', kind: 'number', min: 0, exclusiveMin: true, placeholder: 'eta', defaultText: '2 × particles', description: 'generator learning rate η_G (per-particle step η_G/N)' },
+]);
+const loss = flags.loss as LossName;
+const steps = flags.steps as number;
+const N = flags.particles as number;
+const seed = flags.seed as number;
+const lrG = (flags['lr-g'] as number | undefined) ?? 2 * N;
 const snapshots = [0, 5, 20, 50, 100, steps].filter((s, i, a) => s <= steps && a.indexOf(s) === i);
 const ds = dataset('eight_gaussians', { particles: N, targets: N, seed });
 const kernels: Array<[string, string]> = [['relu', 'ReLU σ_b = 1'], ['relu_nobias', 'ReLU σ_b = 0'], ['rbf', 'RBF']];

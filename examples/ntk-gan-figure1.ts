@@ -7,7 +7,7 @@
 // bias); training time t = 1 in steps of lr = 0.05 (the infinite-width curve is
 // the exact counterpart of the same 20 discrete steps).
 // Writes out/ntk-gan-figure1.svg.
-//   npx tsx examples/ntk-gan-figure1.ts [--seeds 8] [--t 1] [--lr 0.05]
+//   npx tsx examples/ntk-gan-figure1.ts [--seeds 8] [--t 1] [--lr 0.05]   (--help lists the flags)
 import { gantk2Modes1d } from '../src/models/ntk-gan/index.ts';
 import { PRESET_KERNELS, parseGanKernel } from '../src/models/ntk-gan/index.ts';
 import { finiteDiscriminator, infiniteDiscriminator, trainingSet } from '../src/models/ntk-gan/index.ts';
@@ -15,11 +15,17 @@ import { LOSSES } from '../src/models/ntk-gan/index.ts';
 import { parseArchitecture } from '../src/ntk/index.ts';
 import { type Panel, PALETTE, plotPanels } from '../src/core/index.ts';
 import { writeFileAtomic } from '../src/report/index.ts';
-import { argValue } from './args.ts';
+import { flagError, parseFlags } from './args.ts';
 
-const seeds = Number(argValue('--seeds', '8'));
-const t = Number(argValue('--t', '1'));
-const lr = Number(argValue('--lr', '0.05'));
+const flags = parseFlags("GAN(TK)² Fig. 1: c(f*(x)) at widths 64…512 against the infinite-width limit, IPM and LSGAN; writes out/ntk-gan-figure1.svg", [
+  { name: 'seeds', kind: 'integer', min: 1, max: 1000, default: '8', placeholder: 'K', description: 'finite networks per width' },
+  { name: 't', kind: 'number', min: 0, exclusiveMin: true, max: 1000, default: '1', placeholder: 't', description: 'discriminator training time' },
+  { name: 'lr', kind: 'number', min: 0, exclusiveMin: true, max: 1, default: '0.05', placeholder: 'eta', description: 'discriminator gradient-descent step (t / lr whole steps, at most 100000)' },
+]);
+const seeds = flags.seeds as number;
+const t = flags.t as number;
+const lr = flags.lr as number;
+if (Math.abs(Math.round(t / lr) * lr - t) > 1e-9 * t || t / lr > 100_000) flagError(`--t / --lr must be a whole number of steps, at most 100000, got ${t} / ${lr}`);
 const widths = [64, 128, 256, 512];
 const { fake, real } = gantk2Modes1d();
 const train = trainingSet(fake, real);

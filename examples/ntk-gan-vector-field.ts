@@ -10,12 +10,15 @@
 // (docs/ntk-gan.md B.5), so v₂ jumps there; with bias it is smooth (the only cusp is
 // x = y itself).
 // Writes out/ntk-gan-vector-field.svg.
-//   npx tsx examples/ntk-gan-vector-field.ts
+//   npx tsx examples/ntk-gan-vector-field.ts   (no flags; --help says so)
 import { parseGanKernel } from '../src/models/ntk-gan/index.ts';
 import { infiniteDiscriminator, trainingSet } from '../src/models/ntk-gan/index.ts';
 import { particleVelocities } from '../src/models/ntk-gan/index.ts';
 import { type Panel, PALETTE, plotPanels } from '../src/core/index.ts';
 import { writeFileAtomic } from '../src/report/index.ts';
+import { parseFlags } from './args.ts';
+
+parseFlags("GAN(TK)² Figs. 6–7: the field −∇c(f(x)) for one fake point against one target; writes out/ntk-gan-vector-field.svg", []);
 
 const target = [1, 0];
 const kernels: Array<[string, string]> = [['relu', 'ReLU NTK, σ_b = 1'], ['relu_nobias', 'ReLU NTK, σ_b = 0'], ['rbf', 'RBF exp(−|x−y|²/4)']];

@@ -1,18 +1,23 @@
 // Figure 1 of Wang, Hu & Lu: d = 2 features, eta_T = eta_G = 2, 1, 4 (success,
 // oscillation, collapse of the weaker feature). Curves: the derived ODE; dots:
 // finite-n online SGD. Writes out/solvable-gan-figure1.svg.
-//   npx tsx examples/solvable-gan-figure1.ts [--n 1000] [--T 300] [--seed 1]
+//   npx tsx examples/solvable-gan-figure1.ts [--n 1000] [--T 300] [--seed 1]   (--help lists the flags)
 import { odeTrajectory } from '../src/models/solvable-gan/index.ts';
 import { simulateSgd } from '../src/models/solvable-gan/index.ts';
 import { classifyPhase } from '../src/models/solvable-gan/index.ts';
 import { defaultInit, defaultSpec } from '../src/models/solvable-gan/index.ts';
 import { type Panel, PALETTE, plotPanels } from '../src/core/index.ts';
 import { writeFileAtomic } from '../src/report/index.ts';
-import { argValue } from './args.ts';
+import { parseFlags } from './args.ts';
 
-const n = Number(argValue('--n', '1000'));
-const T = Number(argValue('--T', '300'));
-const seed = Number(argValue('--seed', '1'));
+const flags = parseFlags('Fig. 1 of Wang–Hu–Lu: d = 2, η = 2, 1, 4; derived-ODE curves with online-SGD dots; writes out/solvable-gan-figure1.svg', [
+  { name: 'n', kind: 'integer', min: 5, max: 1_000_000, default: '1000', placeholder: 'N', description: 'dimension of the SGD runs (at least 2d + 1 = 5)' },
+  { name: 'T', kind: 'number', min: 0, exclusiveMin: true, max: 100_000, default: '300', placeholder: 'T', description: 'end time (t = steps / n)' },
+  { name: 'seed', kind: 'integer', min: 0, default: '1', placeholder: 'S', description: 'seed of the SGD runs' },
+]);
+const n = flags.n as number;
+const T = flags.T as number;
+const seed = flags.seed as number;
 const d = 2;
 const init = defaultInit(d);
 const panels: Panel[] = [];

@@ -3,7 +3,7 @@
 // stationary law, derived symbolically: at the fixed line q = r = 0 the derived
 // SDE is an Ornstein–Uhlenbeck process dŵ = −a ŵ dt + g dB, with law N(0, g²/(2a)).
 // Writes out/solvable-gan-histogram.svg.
-//   npx tsx examples/solvable-gan-histogram.ts [--n 4000] [--T 150] [--eta 2]
+//   npx tsx examples/solvable-gan-histogram.ts [--n 4000] [--T 150] [--eta 2]   (--help lists the flags)
 import { deriveCoordinateSde, squareOfDiffusion } from '../src/models/solvable-gan/index.ts';
 import { simulateSgd } from '../src/models/solvable-gan/index.ts';
 import { simulateParticles } from '../src/models/solvable-gan/index.ts';
@@ -18,11 +18,16 @@ import { ksTest } from '../src/numeric/index.ts';
 import { normalCdf } from '../src/numeric/index.ts';
 import { PALETTE, histogram, plotPanels } from '../src/core/index.ts';
 import { writeFileAtomic } from '../src/report/index.ts';
-import { argValue } from './args.ts';
+import { parseFlags } from './args.ts';
 
-const n = Number(argValue('--n', '4000'));
-const T = Number(argValue('--T', '150'));
-const eta = Number(argValue('--eta', '2'));
+const flags = parseFlags("the rescaled coordinates √n·w_i (SGD and the SDE's particles) against the derived SDE's stationary law; writes out/solvable-gan-histogram.svg", [
+  { name: 'n', kind: 'integer', min: 3, max: 1_000_000, default: '4000', placeholder: 'N', description: 'dimension of the SGD run and number of SDE particles' },
+  { name: 'T', kind: 'number', min: 0, exclusiveMin: true, max: 100_000, default: '150', placeholder: 'T', description: 'end time' },
+  { name: 'eta', kind: 'number', min: 0, exclusiveMin: true, max: 1000, default: '2', placeholder: 'eta', description: 'noise level η = η_T = η_G' },
+]);
+const n = flags.n as number;
+const T = flags.T as number;
+const eta = flags.eta as number;
 const spec = { ...defaultSpec(1), eta_T: eta, eta_G: eta };
 const init = defaultInit(1);
 

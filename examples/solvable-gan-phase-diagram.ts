@@ -4,15 +4,19 @@
 // the phase read off the run, and the linearisation's boundaries drawn on top.
 // (At T = 200 slowly damped spirals near the boundaries are still oscillating.)
 // Writes out/solvable-gan-phase-diagram.svg.
-//   npx tsx examples/solvable-gan-phase-diagram.ts [--grid 100] [--T 1000]
+//   npx tsx examples/solvable-gan-phase-diagram.ts [--grid 100] [--T 1000]   (--help lists the flags)
 import { PHASES, disagreements, phaseDiagram } from '../src/models/solvable-gan/index.ts';
 import { defaultSpec } from '../src/models/solvable-gan/index.ts';
 import { plotHeatMap } from '../src/core/index.ts';
 import { writeFileAtomic } from '../src/report/index.ts';
-import { argValue } from './args.ts';
+import { parseFlags } from './args.ts';
 
-const grid = Number(argValue('--grid', '100'));
-const T = Number(argValue('--T', '1000'));
+const flags = parseFlags("phase diagram over (η, τ): grid² ODE runs in one batched call, with the linearisation's boundaries; writes out/solvable-gan-phase-diagram.svg", [
+  { name: 'grid', kind: 'integer', min: 2, max: 1000, default: '100', placeholder: 'G', description: 'points per axis' },
+  { name: 'T', kind: 'number', min: 0, exclusiveMin: true, max: 100_000, default: '1000', placeholder: 'T', description: 'end time of each ODE run' },
+]);
+const grid = flags.grid as number;
+const T = flags.T as number;
 const etas = Array.from({ length: grid }, (_, i) => 0.5 + (i * 4.5) / (grid - 1));
 const taus = Array.from({ length: grid }, (_, i) => 0.02 + (i * 0.98) / (grid - 1));
 const base = defaultSpec(1);

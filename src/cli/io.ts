@@ -15,7 +15,8 @@ export function processIo(): Io {
       stdoutClosed = true;
       process.exit(0);
     }
-    throw err;
+    process.stderr.write(`gandyn: cannot write to standard output (${err.code ?? err.message})\n`);
+    process.exit(1);
   });
   return {
     out: (s) => { if (!stdoutClosed) process.stdout.write(s); },

@@ -31,12 +31,20 @@ function excerpt(source: string, position?: number): string {
   return `${at > 0 ? '…' : ''}${source.slice(at, at + QUOTE_LIMIT)}${at + QUOTE_LIMIT < source.length ? '…' : ''}`;
 }
 
+/** Characters that would break the one-line message or drive the terminal (CR, ESC, U+2028, ...). */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+function escapeControl(s: string): string {
+  return s.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** The error as one line: line breaks collapse to a space, other control characters are shown escaped. */
 function oneLine(err: unknown): string {
   if (err instanceof ParseError) {
-    return `cannot parse "${excerpt(err.source, err.position)}": ${err.reason} at position ${err.position}`;
+    return escapeControl(`cannot parse "${excerpt(err.source, err.position)}": ${err.reason} at position ${err.position}`);
   }
   const msg = err instanceof Error ? err.message : String(err);
-  const line = msg.replace(/\s*\n\s*/g, ' ').trim();
+  const line = escapeControl(msg.replace(/\s*\n\s*/g, ' ').trim());
   return line.length > 400 ? `${line.slice(0, 399)}…` : line;
 }
 
@@ -87,7 +95,7 @@ export async function main(argv: string[], io: Io = processIo(), registry?: Part
     if (err instanceof CommanderError) {
       if (err.exitCode === 0) return 0;
       if (err.code === 'commander.help' || err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
-      io.err(`gandyn: ${err.message.replace(/^error: /, '')}\n`);
+      io.err(`gandyn: ${oneLine(err.message.replace(/^error: /, ''))}\n`);
       return 2;
     }
     if (err instanceof InputError || err instanceof IntegrationError) {

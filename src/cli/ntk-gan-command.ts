@@ -14,6 +14,9 @@ import { InputError } from '../core/index.ts';
 import { UsageError, parseInteger } from './errors.ts';
 import { type Io, progressPrinter } from './io.ts';
 
+/** The files `ntk-gan --out DIR` writes into DIR (each checked before the run). */
+const RESULT_FILES = ['metrics.json', 'metrics.csv', 'particles.json', 'particles.svg'];
+
 /** Largest --x1/--x2 file read (bytes). */
 export const MAX_INPUT_BYTES = 64 << 20;
 
@@ -140,7 +143,10 @@ function registerNtkGan(program: Command, io: Io): void {
     .option('--sinkhorn <eps>', 'also the debiased Sinkhorn divergence (cost |x−y|², entropic ε) at the pictured steps (slow above a few hundred points)')
     .option('--json', 'print {"config", "nonSmooth", "metrics", "sinkhorn"?} as JSON')
     .action((flags: { out?: string; sinkhorn?: string; json?: boolean }, self: Command) => {
-      if (flags.out !== undefined) checkOutputPath(flags.out, '--out', { directory: true });
+      if (flags.out !== undefined) {
+        checkOutputPath(flags.out, '--out', { directory: true });
+        for (const name of RESULT_FILES) checkOutputPath(join(flags.out, name), '--out');
+      }
       const texts = new Map<string, string>();
       for (const f of ntkGan.options) {
         const v = self.getOptionValue(new Option(`--${f.name} <v>`).attributeName());

@@ -5,7 +5,7 @@ import { latex } from '../symbolic/index.ts';
 import { diff } from '../symbolic/index.ts';
 import { simplify } from '../symbolic/index.ts';
 import { gaussianExpectation } from '../symbolic/index.ts';
-import { UsageError } from './errors.ts';
+import { UsageError, parseInteger } from './errors.ts';
 import type { Io } from './io.ts';
 
 function json(value: unknown): string {
@@ -62,8 +62,7 @@ export function registerSymbolicCommands(program: Command, io: Io): void {
         }
         mean = m[0];
       }
-      const order = Number(opts.order);
-      if (!Number.isInteger(order) || order < 1 || order > 200) throw new UsageError(`--order must be an integer in 1..200, got "${opts.order}"`);
+      const order = parseInteger(opts.order, '--order', 1, 200);
       const result = gaussianExpectation(parse(exprText), vars, cov, { mean, hermiteOrder: order });
       if (opts.json) {
         io.out(json({

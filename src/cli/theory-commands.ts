@@ -22,8 +22,11 @@ import { progressPrinter, type Io } from './io.ts';
 
 /** Largest number of recorded times of one `integrate` (each is one row of output). */
 export const MAX_RECORDS = 1_000_000;
-/** Largest simulation work estimate (theory.simulateCost, elementary operations) accepted. */
-export const MAX_SIMULATE_WORK = 5e12;
+/**
+ * Largest simulation work estimate (theory.simulateCost, elementary operations) accepted:
+ * the simulators run about 1e8..6e8 estimated operations a second, so this is minutes, not hours.
+ */
+export const MAX_SIMULATE_WORK = 2e11;
 /** Largest JSON spec file read by --spec. */
 export const MAX_SPEC_BYTES = 1 << 20;
 
@@ -216,6 +219,7 @@ function runFigures(io: Io, theory: Theory, spec: unknown, flags: CommonFlags): 
   if (cost > MAX_SIMULATE_WORK) throw new UsageError(`these figures are estimated at ${cost.toExponential(1)} operations, above the limit ${MAX_SIMULATE_WORK.toExponential(0)}`);
   const figs = theory.figures!(spec, { onProgress: cost >= 2e8 ? progressPrinter(io, `figures ${theory.id}`) : undefined });
   const listing = figs.map((f) => ({ file: join(flags.out!, f.name), caption: f.caption }));
+  for (const f of listing) checkOutputPath(f.file, '--out'); // all or none: no partial set of figures
   io.out(flags.json ? `${JSON.stringify({ figures: listing })}\n` : `${listing.map((f) => `${f.file}: ${f.caption}`).join('\n')}\n`);
   for (const f of figs) writeFileAtomic(join(flags.out!, f.name), f.svg);
 }

@@ -16,3 +16,10 @@ export * from './integrator.ts';
 export { formatNumber, assertSafeSource } from './emit.ts';
 export { twinFunction } from './runtime.ts';
 export { chooseTwinThreads } from './runtime-cost.ts';
+export {
+  Runtime, MAX_CELLS_PER_CALL, TWIN_CACHE_SIZE, chunks, checkOptions, GPU_BACKENDS,
+  type ShapeSources, type KernelShape, type KernelJob, type KernelCall, type RuntimeOptions,
+} from './runtime.ts';
+export { pickPath, PAIRWISE_NS, estimatePairwiseCost, choosePairwise, TWIN_THREADING, type PathCosts } from './runtime-cost.ts';
+export { loadGpuJs, gpuJsLoaded } from './gpujs.ts';
+export type { Vocabulary } from './emit.ts';

@@ -49,7 +49,13 @@ export function ticks(lo: number, hi: number, target = 5): number[] {
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => span / s <= target + 1) ?? 10 * mag;
   const out: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + 1e-9 * span; v += step) out.push(Math.abs(v) < 1e-12 * span ? 0 : v);
+  // by index, at most target + 2 ticks: adding a step below the rounding unit of lo would never end
+  const first = Math.ceil(lo / step);
+  for (let i = 0; i <= target + 1; i++) {
+    const v = (first + i) * step;
+    if (v > hi + 1e-9 * span) break;
+    out.push(Math.abs(v) < 1e-12 * span ? 0 : v);
+  }
   return out;
 }
 
@@ -64,7 +70,7 @@ function extent(values: number[], pad = 0.05): [number, number] {
   const finite = values.filter(Number.isFinite);
   let lo = Math.min(...finite), hi = Math.max(...finite);
   if (!finite.length) return [0, 1];
-  if (lo === hi) { lo -= 0.5; hi += 0.5; }
+  if (hi - lo <= 1e-12 * Math.max(Math.abs(lo), Math.abs(hi))) { lo -= 0.5; hi += 0.5; } // equal up to rounding: a flat line
   const p = (hi - lo) * pad;
   return [lo - p, hi + p];
 }

@@ -67,7 +67,8 @@ export function checkOutputPath(path: string, flag: string, opts: { directory?: 
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   checkOutputPath(path, 'output');
   mkdirSync(dirname(path), { recursive: true });
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  // the name's first 40 characters only: a long (up to 255-byte) target name must leave room for the suffix
+  const tmp = join(dirname(path), `.${Array.from(basename(path)).slice(0, 40).join('')}.${process.pid}.${Date.now()}.tmp`);
   try {
     writeFileSync(tmp, data, { flag: 'wx' });
     renameSync(tmp, path);

@@ -13,6 +13,7 @@ import { simplify } from '../../symbolic/index.ts';
 import { gaussianExpectation } from '../../symbolic/index.ts';
 import type { System } from '../../symbolic/index.ts';
 import { Rng } from '../../numeric/index.ts';
+import { IntegrationError } from '../../core/index.ts';
 
 export const CRITIC = 'a*x+b*x^2/2';
 export const STATE = ['a', 'b', 'theta', 's'] as const;
@@ -65,6 +66,8 @@ export interface SgdRun {
  * The same GAN trained directly on samples: simultaneous stochastic gradient
  * steps of size dt with `batch` fresh real and fake samples per step (no
  * expectation is taken anywhere). As dt·(1/batch) → 0 it follows the ODE.
+ * A non-finite state stops the run with an IntegrationError whose `.partial` is
+ * `{ t, series: { a, b, theta, s } }` up to the last recorded time.
  */
 export function simulateQuadraticCriticSgd(
   params: { mu: number; sigma: number; gamma: number; eta: number },
@@ -97,6 +100,11 @@ export function simulateQuadraticCriticSgd(
     s += opts.dt * params.eta * (gS / m);
     a += opts.dt * da;
     b += opts.dt * db;
+    if (!(Number.isFinite(a) && Number.isFinite(b) && Number.isFinite(theta) && Number.isFinite(s))) {
+      const series = Object.fromEntries(STATE.map((name, c) => [name, states.map((x) => x[c])]));
+      throw new IntegrationError(`SGD diverged at t = ${k * opts.dt} (step ${k}): (a, b, theta, s) = (${[a, b, theta, s].join(', ')}); `
+        + `params: ${Object.entries(params).map(([n, v]) => `${n}=${v}`).join(', ')}, dt=${opts.dt}, batch=${opts.batch}`, { t: [...t], series });
+    }
     if (k % every === 0 || k === steps) {
       t.push(k * opts.dt);
       states.push(Float64Array.of(a, b, theta, s));

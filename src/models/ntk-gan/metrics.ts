@@ -68,6 +68,7 @@ function distanceKernelMatrix(g: (sqdist: number) => number): MatrixKernel['matr
 export function gaussianKernel(sigma = 1): MatrixKernel & { readonly label: string } {
   if (!(sigma > 0) || !Number.isFinite(sigma)) throw new KernelInputError(`sigma must be a positive number, got ${sigma}`);
   const c = -1 / (2 * sigma * sigma);
+  if (!(c < 0 && Number.isFinite(c))) throw new KernelInputError(`sigma = ${sigma}: 1/(2 sigma^2) over- or underflows`);
   return { label: `gaussian(sigma=${sigma})`, matrix: distanceKernelMatrix((s) => Math.exp(c * s)) };
 }
 

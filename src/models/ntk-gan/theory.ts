@@ -14,8 +14,13 @@ import { snapshotSvg } from './plots.ts';
 import { theorem as ipmMmdFlow } from './theorems/ipm-mmd-flow.ts';
 import { theorem as ntkWidthRate } from './theorems/ntk-width-rate.ts';
 
-/** Particle budget: N·(N + M) kernel entries per step, refused above this many per run. */
-export const MAX_FLOW_WORK = 4e11;
+/**
+ * Particle budget: N·(N + M) kernel entries per step, refused above this many per run
+ * (about 2e6 ReLU-NTK entries a second were measured on 2 busy cores: ~1.4 h at the limit).
+ */
+export const MAX_FLOW_WORK = 1e10;
+/** Finite-width budget: discriminator steps × width × (N + M) × generator steps. */
+export const MAX_FINITE_WORK = 1e11;
 
 export interface NtkGanRun {
   readonly datasetName: string;
@@ -74,6 +79,8 @@ function makeSpec(values: SpecValues): NtkGanRun {
   const t = optionNumber(values, 'disc-time');
   const every = values.options.has('every') ? optionNumber(values, 'every') : Math.max(1, Math.round(steps / 20));
   const rbfSigma = optionNumber(values, 'rbf-sigma');
+  const rbfScale = 1 / (2 * rbfSigma * rbfSigma);
+  if (!(rbfScale > 0 && Number.isFinite(rbfScale))) throw new SpecError(`--rbf-sigma ${rbfSigma}: 1/(2σ²) is ${rbfScale} (the Gaussian-kernel metric would be NaN or constant): give a bandwidth between 1e-150 and 1e150`);
   const vanilla = optionText(values, 'vanilla') as 'ode' | 'lambertw';
   const kernelText = optionText(values, 'kernel');
   const snapText = values.options.get('snapshots');
@@ -93,7 +100,7 @@ function makeSpec(values: SpecValues): NtkGanRun {
     const lr = optionNumber(values, 'disc-lr');
     const stepsD = Math.round(t / lr);
     if (Math.abs(stepsD * lr - t) > 1e-9 * t) throw new SpecError(`--disc-time / --disc-lr must be a whole number of steps, got ${t} / ${lr}`);
-    if (stepsD * steps * width * (N + M) > 1e12) throw new SpecError(`--disc-time / --disc-lr = ${stepsD} discriminator steps per generator step is too much work at --width ${width} (limit 1e12 neuron-sample updates)`);
+    if (stepsD * steps * width * (N + M) > MAX_FINITE_WORK) throw new SpecError(`--disc-time / --disc-lr = ${stepsD} discriminator steps per generator step is too much work at --width ${width} (limit ${MAX_FINITE_WORK.toExponential(0)} neuron-sample updates)`);
     const spec = PRESET_KERNELS[kernelText.trim()] ?? kernelText.trim().replace(/^ntk\s*:\s*/i, '');
     if (/^(rbf|nngp\s*:)/i.test(spec)) throw new SpecError(`--width trains a network: --kernel must be an architecture (its NTK), got "${kernelText}"`);
     finite = { arch: architectureOf(spec, '--kernel'), width, seed, lr };

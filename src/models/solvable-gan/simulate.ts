@@ -38,6 +38,8 @@ export interface SimulateOptions {
   recordEvery?: number;
   /** Called after each recorded time with that time. */
   onProgress?: (t: number) => void;
+  /** Called with the current t about every 1 % of the steps (also between recorded times): for progress reports. */
+  onTick?: (t: number) => void;
   /** Also return the final vectors U, V, w (row-major n×d for U and V). */
   returnVectors?: boolean;
   /**
@@ -262,6 +264,7 @@ export function simulateSgd(spec: SolvableGanSpec, init: Overlaps, opts: Simulat
   const projected = noise === 'projected';
   const totalSteps = Math.round(T * n);
   const stepsPerRecord = Math.max(1, Math.round(recordEvery * n));
+  const stepsPerTick = Math.max(1, Math.ceil(totalSteps / 100));
 
   const rng = new Rng(seed);
   const initRng = rng.split();
@@ -417,6 +420,7 @@ export function simulateSgd(spec: SolvableGanSpec, init: Overlaps, opts: Simulat
       projectNoise();
       opts.onProgress?.(t);
     }
+    if (opts.onTick && (done % stepsPerTick === 0 || done === totalSteps)) opts.onTick(done / n);
   }
 
   if (opts.returnVectors) {

@@ -95,7 +95,7 @@ function derive(spec: SolvableGanRun): Derivation {
 function simulate(spec: SolvableGanRun, ctx: { onProgress?: (f: number, label: string) => void }): Series {
   const run = simulateSgd(spec.model, spec.init, {
     n: spec.n, T: spec.T, seed: spec.seed, recordEvery: spec.every,
-    onProgress: ctx.onProgress ? (t) => ctx.onProgress!(t / spec.T, `t = ${t.toFixed(1)} of ${spec.T}`) : undefined,
+    onTick: ctx.onProgress ? (t) => ctx.onProgress!(t / spec.T, `t = ${t.toFixed(2)} of ${spec.T}`) : undefined,
   });
   return { t: run.t, series: run.series };
 }
