@@ -20,7 +20,7 @@ import { CompileError, Lowering, countOps, declare, type Op } from './lower.ts';
 import { emitBlock, gpuFunctionSources, jsPreamble, newNeeds, type Needs } from './emit.ts';
 import { type GpuMode, type RanBackend, copyResult } from './gpujs.ts';
 import {
-  type Backend, type KernelJob, type ParamLayout, type ShapeSources, type Vec, MAX_CELLS_PER_CALL, Runtime, checkOptions, chunks, twinFunction,
+  type Backend, type KernelJob, type ParamLayout, type ShapeSources, type Vec, MAX_CELLS_PER_CALL, Runtime, RuntimeReport, checkOptions, chunks, twinFunction,
 } from './runtime.ts';
 import { type Choice, type CostEstimate, type Precision, chooseBackend, estimateCost } from './runtime-cost.ts';
 
@@ -187,19 +187,20 @@ function elementwiseSources(prep: Prepared): ShapeSources<ParamLayout> {
   };
 }
 
-class CompiledKernel implements Kernel {
+class CompiledKernel extends RuntimeReport<ParamLayout> implements Kernel {
   readonly inputs: readonly string[];
   readonly params: readonly string[];
   readonly nOut: number;
   readonly cost: CostEstimate;
   readonly f64: Twin;
-  private readonly rt: Runtime<ParamLayout>;
+  protected readonly rt: Runtime<ParamLayout>;
 
   constructor(
     private readonly prep: Prepared,
     inputs: readonly string[], params: readonly string[],
     requested: Backend, precision: Precision,
   ) {
+    super();
     this.inputs = [...inputs];
     this.params = [...params];
     this.nOut = prep.roots.length;
@@ -210,13 +211,6 @@ class CompiledKernel implements Kernel {
     this.f64 = twin;
     this.rt.plan(this.choose(MAX_CELLS_PER_CALL, requested === 'async'), 'planned');
   }
-
-  get requested(): Backend { return this.rt.requested; }
-  get precision(): Precision { return this.rt.precision; }
-  get source(): { readonly js: string; readonly gpujs: string } { return this.rt.source; }
-  get backend(): RanBackend { return this.rt.backend; }
-  get threaded(): boolean { return this.rt.threaded; }
-  get reason(): string { return this.rt.reason; }
 
   private choose(cells: number, async: boolean): Choice {
     return this.rt.choose(async, () => chooseBackend({ precision: this.rt.precision, cost: this.cost, cells, async }));

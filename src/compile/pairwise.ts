@@ -11,7 +11,7 @@ import type { Expr } from '../symbolic/index.ts';
 import { CompileError, Lowering, declare, type Op } from './lower.ts';
 import { emitBlock, gpuFunctionSources, jsPreamble, newNeeds, type Needs } from './emit.ts';
 import type { GpuMode, RanBackend } from './gpujs.ts';
-import { type Backend, type KernelJob, type ShapeSources, type Vec, Runtime, checkOptions, chunks } from './runtime.ts';
+import { type Backend, type KernelJob, type ShapeSources, type Vec, Runtime, RuntimeReport, checkOptions, chunks } from './runtime.ts';
 import { type Choice, type CostEstimate, type Precision, choosePairwise, estimatePairwiseCost, variantOps } from './runtime-cost.ts';
 
 /** The names f may use besides its parameters, in slot order. */
@@ -241,14 +241,15 @@ function pairwiseSources(root: Op, d: number, nP: number): ShapeSources<'pair'> 
   };
 }
 
-class CompiledPairwise implements PairwiseKernel {
+class CompiledPairwise extends RuntimeReport<'pair'> implements PairwiseKernel {
   readonly uses: ReadonlySet<PairwiseName>;
   readonly f64: (X: Vec, Y: Vec, params?: Vec, out?: Vec) => Vec;
   /** predicted ns per output cell on each path, used by 'auto' */
   readonly cost: CostEstimate;
-  private readonly rt: Runtime<'pair'>;
+  protected readonly rt: Runtime<'pair'>;
 
   constructor(root: Op, readonly d: number, readonly params: readonly string[], requested: Backend, precision: Precision) {
+    super();
     this.rt = new Runtime(pairwiseSources(root, d, params.length), { requested, precision, shown: 'pair', kernels: 4, flat: true });
     const reads = readSlots(root);
     this.uses = new Set(PAIRWISE_NAMES.filter((_, s) => reads.has(s)));
@@ -256,13 +257,6 @@ class CompiledPairwise implements PairwiseKernel {
     this.f64 = (X, Y, p, out) => this.runTwin(X, Y, p, out);
     this.rt.plan(this.choose(Infinity, requested === 'async'), 'planned');
   }
-
-  get requested(): Backend { return this.rt.requested; }
-  get precision(): Precision { return this.rt.precision; }
-  get source(): { readonly js: string; readonly gpujs: string } { return this.rt.source; }
-  get backend(): RanBackend { return this.rt.backend; }
-  get threaded(): boolean { return this.rt.threaded; }
-  get reason(): string { return this.rt.reason; }
 
   /**
    * Auto: f64 → twin. f32 → the threaded kernel for runAsync calls of at

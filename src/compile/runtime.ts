@@ -133,6 +133,17 @@ export interface RuntimeOptions<V extends string> {
  * the backend decision around the shape's auto rule, and the report
  * (backend, threaded, reason) of the last call.
  */
+/** What a compiled object reports about its runtime: asked-for and ran backend, precision, sources, why. */
+export abstract class RuntimeReport<V extends string> {
+  protected abstract readonly rt: Runtime<V>;
+  get requested(): Backend { return this.rt.requested; }
+  get precision(): Precision { return this.rt.precision; }
+  get source(): { readonly js: string; readonly gpujs: string } { return this.rt.source; }
+  get backend(): RanBackend { return this.rt.backend; }
+  get threaded(): boolean { return this.rt.threaded; }
+  get reason(): string { return this.rt.reason; }
+}
+
 export class Runtime<V extends string> {
   readonly requested: Backend;
   readonly precision: Precision;
