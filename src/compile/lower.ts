@@ -6,7 +6,7 @@
 
 import { InputError } from '../core/index.ts';
 import { type Expr, type FnName, FUNCTIONS, CONSTANTS, isFnName } from '../symbolic/index.ts';
-import { checkSymbolName } from '../symbolic/index.ts';
+import { checkSymbolName, splitSign } from '../symbolic/index.ts';
 
 /** A refused compilation: names the offending token and what was expected. */
 export class CompileError extends InputError {
@@ -263,20 +263,6 @@ function reciprocalBase(e: Expr): Expr | undefined {
   }
   if (e.exp.p === -1 && e.exp.q === 2) return { kind: 'pow', base: e.base, exp: { kind: 'num', p: 1, q: 2 } };
   return undefined;
-}
-
-/** A negative leading coefficient, split off so that sums print as a - b. */
-function splitSign(e: Expr): { negative: boolean; magnitude: Expr } {
-  if (e.kind === 'num' && e.p < 0) return { negative: true, magnitude: { ...e, p: -e.p } };
-  if (e.kind === 'mul' && Array.isArray(e.factors) && e.factors.length > 1) {
-    const c = e.factors[0];
-    if (c.kind === 'num' && c.p < 0) {
-      const rest = e.factors.slice(1);
-      const mag: Expr[] = c.p === -1 && c.q === 1 ? rest : [{ ...c, p: -c.p }, ...rest];
-      return { negative: true, magnitude: mag.length === 1 ? mag[0] : { kind: 'mul', factors: mag } };
-    }
-  }
-  return { negative: false, magnitude: e };
 }
 
 /** Operation kinds the cost model prices. */

@@ -20,7 +20,7 @@ function floatString(x: number): string {
  */
 export function splitSign(e: Expr): { negative: boolean; magnitude: Expr } {
   if (e.kind === 'num' && e.p < 0) return { negative: true, magnitude: { ...e, p: -e.p } };
-  if (e.kind === 'mul' && e.factors[0].kind === 'num' && e.factors[0].p < 0) {
+  if (e.kind === 'mul' && e.factors.length > 1 && e.factors[0].kind === 'num' && e.factors[0].p < 0) {
     const c = e.factors[0];
     const rest = e.factors.slice(1);
     const mag: Expr[] = c.p === -1 && c.q === 1 ? rest : [{ ...c, p: -c.p }, ...rest];
