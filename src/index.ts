@@ -68,7 +68,8 @@ export {
 // ── models: the registry of theories and their theorem checks ───────────────
 export {
   theories, findTheory, theoremsOf, solvableGan, ntkGan, quadraticCritic,
-  type Theory, type Derivation, type Verb,
+  specValuesFromJson, specValuesFromFlags, SpecError,
+  type Theory, type Derivation, type Verb, type SpecValues,
 } from './models/index.ts';
 export type { Theorem, Verdict, CheckOptions } from './core/theorem.ts';
 
