@@ -8,7 +8,10 @@ import type { NamedSeries } from '../numeric/index.ts';
 import type { Theorem } from '../core/index.ts';
 import type { SpecValues } from './spec-input.ts';
 
+/** The five verbs every theory may offer through the contract's optional methods. */
 export type Verb = 'derive' | 'integrate' | 'simulate' | 'phase' | 'figures';
+/** A core verb or the verb of one of the theory's own actions (`damping`, `recover`, ...). */
+export type AnyVerb = Verb | (string & {});
 
 /** A flag of the theory's own (`--d 2`, `--normalization oja`, `--n 1000`). */
 export interface OptionField {
@@ -23,8 +26,8 @@ export interface OptionField {
   readonly max?: number;
   readonly exclusiveMin?: boolean;
   readonly choices?: readonly string[];
-  /** Verbs this flag applies to (all the theory supports when absent). */
-  readonly verbs?: readonly Verb[];
+  /** Verbs (core or the theory's actions) this flag applies to (all of them when absent). */
+  readonly verbs?: readonly AnyVerb[];
   /** Placeholder shown in help, e.g. "D". */
   readonly placeholder?: string;
 }
@@ -79,6 +82,36 @@ export interface FigureFile {
   readonly caption: string;
 }
 
+/** What an action computed: printed first (text or --json), files written after. */
+export interface ActionResult {
+  /** JSON-ready result (printed with --json, written to --out FILE). */
+  readonly details: Record<string, unknown>;
+  /** Human-readable lines (printed without --json). */
+  readonly lines: readonly string[];
+  /** LaTeX (printed with --latex, for actions that declare `latex`). */
+  readonly latex?: string;
+  /** SVG figures, written into the folder given by --figures. */
+  readonly figures?: readonly FigureFile[];
+}
+
+/**
+ * A verb of the theory's own beyond the five: `gandyn <verb> <theory> [flags]`, or
+ * `gandyn <verb> [flags]` when `standalone` (then no other theory may offer that verb).
+ * Its flags are the theory's options whose `verbs` name it, plus --set/--init/--spec,
+ * --json, --out FILE (the JSON), --figures DIR and, where `latex`, --latex.
+ */
+export interface TheoryAction<S = unknown> {
+  /** Lower-case letters, digits and dashes; not one of the core verbs. */
+  readonly verb: string;
+  readonly description: string;
+  readonly standalone?: boolean;
+  /** Whether the result carries LaTeX (adds --latex). */
+  readonly latex?: boolean;
+  /** Work estimate in elementary operations; refused above the CLI's limit, progress shown for long runs. */
+  cost?(spec: S): number;
+  run(spec: S, ctx: RunContext): ActionResult;
+}
+
 export interface Theory<S = unknown> {
   readonly id: string;
   readonly title: string;
@@ -108,6 +141,8 @@ export interface Theory<S = unknown> {
   simulateCost?(spec: S): number;
   phase?(spec: S): PhaseReport;
   figures?(spec: S, ctx: RunContext): FigureFile[];
+  /** Verbs of its own (experiments that are not derive/integrate/simulate/phase/figures). */
+  readonly actions?: readonly TheoryAction<S>[];
   readonly theorems: readonly Theorem[];
 }
 
@@ -122,6 +157,6 @@ export function capabilities(theory: Theory): Verb[] {
 }
 
 /** The theory's flags that apply to a verb. */
-export function optionsFor(theory: Theory, verb: Verb): OptionField[] {
+export function optionsFor(theory: Theory, verb: AnyVerb): OptionField[] {
   return theory.options.filter((o) => !o.verbs || o.verbs.includes(verb));
 }
