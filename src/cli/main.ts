@@ -12,6 +12,7 @@ import { registerVerifyCommand } from './verify-command.ts';
 import { registerTourCommand } from './tour.ts';
 import { registerTheoryCommands, checkTheoryArgument } from './theory-commands.ts';
 import { registerNtkGanCommands } from './ntk-gan-command.ts';
+import { registerActionCommands, checkActionArgument } from './action-commands.ts';
 import { type Io, processIo } from './io.ts';
 
 export type { Io } from './io.ts';
@@ -75,6 +76,7 @@ export function buildProgram(io: Io, registry: Registry): Command {
   registerNtkGanCommands(program, io);
   registerVerifyCommand(program, io, registry.theorems);
   registerTourCommand(program, io);
+  registerActionCommands(program, io, registry.theories); // last: its verbs must not clash with the commands above
   return program;
 }
 
@@ -89,6 +91,7 @@ export async function main(argv: string[], io: Io = processIo(), registry?: Part
       return 0;
     }
     checkTheoryArgument(argv, theories);
+    checkActionArgument(argv, theories);
     await program.parseAsync(argv, { from: 'user' });
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (err) {

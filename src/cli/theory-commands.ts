@@ -12,7 +12,7 @@ import { integrate } from '../compile/index.ts';
 import { IntegrationError } from '../core/index.ts';
 import { Trajectory, namedSeries, type NamedSeries } from '../numeric/index.ts';
 import {
-  type Theory, type Verb, type Series, type SpecValues, capabilities, optionsFor, specValuesFromFlags,
+  type Theory, type Verb, type AnyVerb, type Series, type SpecValues, capabilities, optionsFor, specValuesFromFlags,
   specValuesFromJson, parseOption,
 } from '../models/index.ts';
 import { checkOutputPath, writeFileAtomic } from '../report/index.ts';
@@ -38,7 +38,7 @@ const DESCRIPTIONS: Record<Verb, string> = {
   figures: "draw the theory's figures as SVG files into a folder",
 };
 
-const VERBS: readonly Verb[] = ['derive', 'integrate', 'simulate', 'phase', 'figures'];
+export const VERBS: readonly Verb[] = ['derive', 'integrate', 'simulate', 'phase', 'figures'];
 
 function readSpecFile(path: string): unknown {
   let st;
@@ -52,13 +52,13 @@ function readSpecFile(path: string): unknown {
   }
 }
 
-interface CommonFlags {
+export interface CommonFlags {
   set?: string; init?: string; spec?: string; json?: boolean; out?: string;
   latex?: boolean; format?: string; sde?: boolean; T?: string; every?: string;
 }
 
 /** The theory's spec from the command's flags (or --spec FILE): the one validation step. */
-function specOf(theory: Theory, verb: Verb, cmd: Command, flags: CommonFlags): unknown {
+export function specOf(theory: Theory, verb: AnyVerb, cmd: Command, flags: CommonFlags): unknown {
   let values: SpecValues;
   if (flags.spec !== undefined) {
     const given = optionsFor(theory, verb).filter((f) => cmd.getOptionValueSource(attr(f.name)) === 'cli');
@@ -82,7 +82,7 @@ function attr(name: string): string {
   return new Option(`--${name} <v>`).attributeName();
 }
 
-function addTheoryFlags(cmd: Command, theory: Theory, verb: Verb): Command {
+export function addTheoryFlags(cmd: Command, theory: Theory, verb: AnyVerb): Command {
   for (const f of optionsFor(theory, verb)) {
     const extra = f.kind === 'choice' ? ` (${f.choices!.join(' | ')})` : '';
     const range = (f.kind === 'integer' || f.kind === 'number') && (f.min !== undefined || f.max !== undefined)
@@ -99,7 +99,7 @@ function addTheoryFlags(cmd: Command, theory: Theory, verb: Verb): Command {
   return cmd;
 }
 
-function defaultValues(theory: Theory, verb: Verb): SpecValues {
+function defaultValues(theory: Theory, verb: AnyVerb): SpecValues {
   const options = new Map<string, number | string>();
   for (const f of optionsFor(theory, verb)) if (f.default !== undefined) options.set(f.name, parseOption(f, f.default));
   return { options, set: new Map(), init: new Map() };
@@ -273,6 +273,7 @@ export function registerTheoryCommands(program: Command, io: Io, theories: reado
         const values = (() => { try { return defaultValues(t, verb); } catch { return undefined; } })();
         return {
           id: t.id, title: t.title, source: t.source, summary: t.summary, capabilities: capabilities(t),
+          actions: (t.actions ?? []).map((a) => ({ verb: a.verb, description: a.description, standalone: a.standalone === true })),
           options: t.options.map((o) => ({ name: o.name, kind: o.kind, default: o.default ?? null, description: o.description, ...(o.verbs ? { verbs: o.verbs } : {}), ...(o.choices ? { choices: o.choices } : {}), ...(o.min !== undefined ? { min: o.min } : {}), ...(o.max !== undefined ? { max: o.max } : {}) })),
           parameters: values ? t.parameters(values).map((p) => ({ name: p.name, default: p.default, description: p.description })) : [],
           initial: values && t.initialValues ? t.initialValues(values).map((p) => ({ name: p.name, default: p.default })) : [],
@@ -282,6 +283,7 @@ export function registerTheoryCommands(program: Command, io: Io, theories: reado
       if (flags.json) { io.out(`${JSON.stringify(rows)}\n`); return; }
       for (const r of rows) {
         io.out(`${r.id}: ${r.title}\n  ${r.source}\n  capabilities: ${r.capabilities.join(', ') || 'none'}\n`);
+        if (r.actions.length) io.out(`  actions: ${r.actions.map((a) => (a.standalone ? `gandyn ${a.verb}` : `gandyn ${a.verb} ${r.id}`)).join(', ')}\n`);
         if (r.parameters.length) io.out(`  --set: ${r.parameters.map((p) => `${p.name}=${Array.isArray(p.default) ? p.default.join(',') : p.default}`).join(', ')}\n`);
         if (r.initial.length) io.out(`  --init: ${r.initial.map((p) => `${p.name}=${typeof p.default === "number" ? Number(p.default.toPrecision(12)) : p.default}`).join(', ')}\n`);
         if (r.theorems.length) io.out(`  theorems: ${r.theorems.join(', ')}\n`);

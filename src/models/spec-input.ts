@@ -3,7 +3,7 @@
 // same SpecValues, which a theory's makeSpec validates.
 
 import { InputError } from '../core/index.ts';
-import type { OptionField, Theory, Verb } from './theory.ts';
+import type { AnyVerb, OptionField, Theory } from './theory.ts';
 
 /** Options, --set and --init values, parsed but not yet validated by the theory. */
 export interface SpecValues {
@@ -87,7 +87,7 @@ export function parseAssignments(text: string | undefined, flag: string): Map<st
 
 /** Flag texts (name → text, absent = default) into SpecValues for one verb. */
 export function specValuesFromFlags(
-  theory: Theory, verb: Verb, flags: ReadonlyMap<string, string>, set?: string, init?: string,
+  theory: Theory, verb: AnyVerb, flags: ReadonlyMap<string, string>, set?: string, init?: string,
 ): SpecValues {
   const options = new Map<string, number | string>();
   for (const field of theory.options) {
@@ -122,7 +122,7 @@ function recordOf(value: unknown, where: string): Map<string, number[]> {
  * A JSON spec `{ "d": 2, "normalization": "oja", "set": {"tau": 0.3}, "init": {"P11": 0.1} }`
  * into SpecValues (keys other than the theory's options, "set" and "init" are errors).
  */
-export function specValuesFromJson(theory: Theory, verb: Verb, json: unknown): SpecValues {
+export function specValuesFromJson(theory: Theory, verb: AnyVerb, json: unknown): SpecValues {
   if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new SpecError('spec: expected a JSON object');
   const fields = new Map(theory.options.filter((f) => !f.verbs || f.verbs.includes(verb)).map((f) => [f.name, f]));
   const options = new Map<string, number | string>();
