@@ -13,6 +13,7 @@
 // Cholesky factorisation of the covariance.
 
 import { choleskyPsd } from './linalg.ts';
+import { tridiagonalEigenvalues } from './spectral.ts';
 import { ArgumentError } from '../core/index.ts';
 
 export { choleskyPsd };
@@ -45,48 +46,6 @@ export function gaussHermite(n: number): GaussHermiteRule {
   return rule;
 }
 
-/** Eigenvalues of the symmetric tridiagonal matrix (zero diagonal, off-diagonal e) by implicit QL. */
-function tridiagonalEigenvalues(offDiagonal: Float64Array): Float64Array {
-  const n = offDiagonal.length + 1;
-  const d = new Float64Array(n);
-  const e = new Float64Array(n);
-  e.set(offDiagonal);
-  for (let l = 0; l < n; l++) {
-    let iter = 0;
-    for (;;) {
-      let m = l;
-      for (; m < n - 1; m++) {
-        const dd = Math.abs(d[m]) + Math.abs(d[m + 1]);
-        if (Math.abs(e[m]) <= Number.EPSILON * dd) break;
-      }
-      if (m === l) break;
-      if (++iter > 60) throw new Error('Gauss–Hermite: tridiagonal QL did not converge');
-      let g = (d[l + 1] - d[l]) / (2 * e[l]);
-      let r = Math.hypot(g, 1);
-      g = d[m] - d[l] + e[l] / (g + (g >= 0 ? r : -r));
-      let s = 1, c = 1, p = 0;
-      let i = m - 1;
-      for (; i >= l; i--) {
-        let f = s * e[i];
-        const b = c * e[i];
-        r = Math.hypot(f, g);
-        e[i + 1] = r;
-        if (r === 0) { d[i + 1] -= p; e[m] = 0; break; }
-        s = f / r; c = g / r;
-        g = d[i + 1] - p;
-        r = (d[i] - g) * s + 2 * c * b;
-        p = s * r;
-        d[i + 1] = g + p;
-        g = c * r - b;
-        f = 0;
-      }
-      if (r === 0 && i >= l) continue;
-      d[l] -= p; e[l] = g; e[m] = 0;
-    }
-  }
-  return d.sort();
-}
-
 /**
  * Physicists' rule (weight e^{-x²}): nodes = eigenvalues of the Jacobi matrix
  * (Golub–Welsch), each polished by Newton on the orthonormal recurrence, whose
@@ -98,7 +57,7 @@ function computeRule(n: number): GaussHermiteRule {
   const PIM4 = Math.pow(Math.PI, -0.25);
   const jacobiOff = new Float64Array(n - 1);
   for (let k = 1; k < n; k++) jacobiOff[k - 1] = Math.sqrt(k / 2);
-  const eig = tridiagonalEigenvalues(jacobiOff); // ascending
+  const eig = tridiagonalEigenvalues(new Float64Array(n), jacobiOff); // ascending
   const m = (n + 1) >> 1;
   for (let i = 0; i < m; i++) {
     let z = eig[n - 1 - i]; // largest first, z ≥ 0

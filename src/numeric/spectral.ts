@@ -177,6 +177,16 @@ function tql2(Z: Float64Array | null, d: Float64Array, e: Float64Array, n: numbe
   }
 }
 
+/** Eigenvalues (ascending) of the symmetric tridiagonal matrix with diagonal `alpha` and off-diagonal `beta`. */
+export function tridiagonalEigenvalues(alpha: ArrayLike<number>, beta: ArrayLike<number>): Float64Array {
+  const m = alpha.length;
+  const d = Float64Array.from(alpha);
+  const e = new Float64Array(m);
+  for (let i = 1; i < m; i++) e[i] = beta[i - 1];
+  tql2(null, d, e, m);
+  return d.sort();
+}
+
 /**
  * Eigen-decomposition of the symmetric tridiagonal matrix with diagonal `alpha`
  * (m) and off-diagonal `beta` (m − 1): values ascending and the first component
