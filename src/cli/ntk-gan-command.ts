@@ -3,7 +3,7 @@
 //                 --steps K --seed S --out DIR [--particles N] [--lr-g η_G] [--disc-time t] [--width n] ...
 
 import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { type Architecture, kernels, KernelInputError, type Matrix, ntkRecursionLatex } from '../ntk/index.ts';
 import { ntkGan, flowConfig, flowFigure, runFlow, architectureOf } from '../models/ntk-gan/index.ts';
@@ -19,6 +19,18 @@ const RESULT_FILES = ['metrics.json', 'metrics.csv', 'particles.json', 'particle
 
 /** Largest --x1/--x2 file read (bytes). */
 export const MAX_INPUT_BYTES = 64 << 20;
+
+/**
+ * Most kernel entries `ntk` prints to standard output (NNGP and NTK together; about
+ * 18 bytes each as text, so ≈ 4.5 MB). Larger results must go to a file with --out.
+ */
+export const MAX_PRINTED_ENTRIES = 250_000;
+
+/** Most entries per kernel matrix (N1·N2) `ntk` computes at all (two f64 matrices: 2 × 80 MB). */
+export const MAX_KERNEL_ENTRIES = 10_000_000;
+
+/** Output formats of `ntk --out FILE`, by the file's extension. */
+const NTK_OUT_FORMATS = new Map<string, 'json' | 'csv' | 'f64'>([['.json', 'json'], ['.csv', 'csv'], ['.f64', 'f64']]);
 
 /** An architecture from --arch with --parameterization and --width; errors name the flag. */
 function cliArchitecture(spec: string, parameterization?: string, width?: string): Architecture {
@@ -70,6 +82,66 @@ function rowsOf(m: Matrix): number[][] {
   return Array.from({ length: m.rows }, (_, i) => Array.from(m.data.subarray(i * m.cols, (i + 1) * m.cols)));
 }
 
+/** The format of `ntk --out FILE` from its extension; the path is checked before any work. */
+function ntkOutFormat(path: string): 'json' | 'csv' | 'f64' {
+  const format = NTK_OUT_FORMATS.get(extname(path).toLowerCase());
+  if (format === undefined) throw new UsageError(`--out ${path}: the file name must end in .json, .csv or .f64 (the output format)`);
+  checkOutputPath(path, '--out');
+  return format;
+}
+
+/**
+ * Refuses, before any work, kernels above MAX_KERNEL_ENTRIES per matrix, and printing more
+ * than MAX_PRINTED_ENTRIES numbers to standard output (the message gives the size and --out).
+ */
+export function checkNtkOutputSize(n1: number, n2: number, toFile: boolean): void {
+  const perMatrix = n1 * n2;
+  if (perMatrix > MAX_KERNEL_ENTRIES) {
+    throw new UsageError(`the kernels would be ${n1}×${n2} = ${perMatrix} entries each, above the limit ${MAX_KERNEL_ENTRIES} per matrix: split --x1/--x2 into blocks`);
+  }
+  const total = 2 * perMatrix;
+  if (!toFile && total > MAX_PRINTED_ENTRIES) {
+    const mb = (total * 18 / 1e6).toFixed(total * 18 >= 1e8 ? 0 : 1);
+    throw new UsageError(`the output would be 2×${n1}×${n2} = ${total} numbers (about ${mb} MB as text), above the ${MAX_PRINTED_ENTRIES} printed to standard output: write it with --out FILE.csv, FILE.f64 (binary) or FILE.json`);
+  }
+}
+
+/** Writes both kernel matrices to path in the format (atomically); returns the byte count. */
+function writeKernelFile(path: string, format: 'json' | 'csv' | 'f64', nngp: Matrix, ntk: Matrix): number {
+  let data: Uint8Array;
+  if (format === 'f64') {
+    const all = new Float64Array(nngp.data.length + ntk.data.length);
+    all.set(nngp.data, 0);
+    all.set(ntk.data, nngp.data.length);
+    const buf = Buffer.alloc(all.length * 8);
+    for (let i = 0; i < all.length; i++) buf.writeDoubleLE(all[i], i * 8);
+    data = buf;
+  } else if (format === 'csv') {
+    // one Buffer per row: no single string of hundreds of MB
+    const parts: Buffer[] = [Buffer.from(`kernel,row,${Array.from({ length: nngp.cols }, (_, j) => `c${j}`).join(',')}\n`)];
+    for (const [name, m] of [['nngp', nngp], ['ntk', ntk]] as const) {
+      for (let i = 0; i < m.rows; i++) {
+        let line = `${name},${i}`;
+        for (let j = 0; j < m.cols; j++) line += `,${m.data[i * m.cols + j]}`;
+        parts.push(Buffer.from(`${line}\n`));
+      }
+    }
+    data = Buffer.concat(parts);
+  } else {
+    const parts: Buffer[] = [Buffer.from('{"nngp":')];
+    for (const [name, m] of [['nngp', nngp], ['ntk', ntk]] as const) {
+      if (name === 'ntk') parts.push(Buffer.from(',"ntk":'));
+      parts.push(Buffer.from('['));
+      for (let i = 0; i < m.rows; i++) parts.push(Buffer.from(`${i ? ',' : ''}${JSON.stringify(Array.from(m.data.subarray(i * m.cols, (i + 1) * m.cols)))}`));
+      parts.push(Buffer.from(']'));
+    }
+    parts.push(Buffer.from('}\n'));
+    data = Buffer.concat(parts);
+  }
+  writeFileAtomic(path, data);
+  return data.length;
+}
+
 function registerNtk(program: Command, io: Io): void {
   program
     .command('ntk')
@@ -80,12 +152,13 @@ function registerNtk(program: Command, io: Io): void {
     .option('--parameterization <p>', 'ntk or standard (default: the spec\'s, else ntk)')
     .option('--width <n>', 'hidden width (needed by the standard-parameterization NTK)')
     .option('--d <d>', 'input dimension for --latex (default: the symbol d)')
-    .option('--json', 'print {"nngp": [[...]], "ntk": [[...]]}')
+    .option('--json', 'print {"nngp": [[...]], "ntk": [[...]]} (with --out: a JSON summary of what was written)')
+    .option('--out <file>', `write the kernels to FILE instead of standard output: .json (as --json), .csv (lines "kernel,row,v0,v1,..."), or .f64 (binary: NNGP then NTK, each N1×N2 float64 little-endian, row-major); needed above ${MAX_PRINTED_ENTRIES} entries`)
     .option('--latex', 'print the kernel recursion as LaTeX')
-    .action((flags: { arch: string; x1?: string; x2?: string; parameterization?: string; width?: string; d?: string; json?: boolean; latex?: boolean }) => {
+    .action((flags: { arch: string; x1?: string; x2?: string; parameterization?: string; width?: string; d?: string; json?: boolean; latex?: boolean; out?: string }) => {
       const arch = cliArchitecture(flags.arch, flags.parameterization, flags.width);
       if (flags.latex) {
-        if (flags.x1 || flags.x2 || flags.json) throw new UsageError('--latex prints the recursion only: drop --x1, --x2 and --json');
+        if (flags.x1 || flags.x2 || flags.json || flags.out !== undefined) throw new UsageError('--latex prints the recursion only: drop --x1, --x2, --json and --out');
         const d = flags.d === undefined ? undefined : parseInteger(flags.d, '--d', 1, 1_000_000);
         try {
           io.out(`${ntkRecursionLatex(arch, d === undefined ? {} : { d })}\n`);
@@ -95,16 +168,25 @@ function registerNtk(program: Command, io: Io): void {
         return;
       }
       if (!flags.x1) throw new UsageError('give --x1 a.json (and optionally --x2 b.json), or --latex');
+      const format = flags.out === undefined ? undefined : ntkOutFormat(flags.out);
       const x1 = readRows(flags.x1, '--x1');
       const x2 = flags.x2 ? readRows(flags.x2, '--x2') : undefined;
       if (x2 && x2[0].length !== x1[0].length) {
         throw new UsageError(`dimension mismatch: --x1 rows have ${x1[0].length} entries but --x2 rows have ${x2[0].length}`);
       }
+      const n1 = x1.length, n2 = (x2 ?? x1).length;
+      checkNtkOutputSize(n1, n2, flags.out !== undefined);
       let r;
       try {
         r = kernels(arch, x1, x2);
       } catch (err) {
         throw archError(err);
+      }
+      if (flags.out !== undefined && format !== undefined) {
+        const bytes = writeKernelFile(flags.out, format, r.nngp, r.ntk!);
+        const summary = { out: flags.out, format, rows: n1, cols: n2, kernels: ['nngp', 'ntk'], bytes };
+        io.out(flags.json ? `${JSON.stringify(summary)}\n` : `wrote ${flags.out}: NNGP and NTK, ${n1}×${n2} each, ${format === 'f64' ? 'float64 little-endian, row-major, NNGP first' : format}, ${bytes} bytes\n`);
+        return;
       }
       const out = { nngp: rowsOf(r.nngp), ntk: rowsOf(r.ntk!) };
       if (flags.json) {

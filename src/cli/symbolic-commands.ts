@@ -47,7 +47,7 @@ export function registerSymbolicCommands(program: Command, io: Io): void {
     .requiredOption('--cov <matrix>', "covariance matrix, e.g. '[[q1,c],[c,q2]]'")
     .option('--mean <vector>', "mean vector, e.g. '[m1,m2]'")
     .option('--order <K>', 'Hermite-series order when no closed form exists', '20')
-    .option('--json', 'print {"expr", "latex", "exact", "method"} and, when not exact, "truncationOrder" (Hermite series) or "quadratureOrder" and "errorEstimate" (quadrature)')
+    .option('--json', 'print {"expr", "latex", "exact", "method"} and, when not exact, "exactValue" (the exact rational as text when it exceeds 2^53), "truncationOrder" (Hermite series), "quadratureOrder" (quadrature) and "errorEstimate" (both)')
     .action((exprText: string, opts: { vars: string; cov: string; mean?: string; order: string; json?: boolean }) => {
       const vars = splitList(opts.vars, '--vars');
       const cov = parseMatrix(opts.cov);
@@ -67,14 +67,21 @@ export function registerSymbolicCommands(program: Command, io: Io): void {
       if (opts.json) {
         io.out(json({
           expr: print(result.expr), latex: latex(result.expr), exact: result.exact, method: result.method,
+          ...(result.exactValue !== undefined ? { exactValue: result.exactValue } : {}),
           ...(result.truncationOrder !== undefined ? { truncationOrder: result.truncationOrder } : {}),
           ...(result.quadratureOrder !== undefined ? { quadratureOrder: result.quadratureOrder } : {}),
           ...(result.errorEstimate !== undefined ? { errorEstimate: result.errorEstimate } : {}),
         }));
       } else {
-        const how = result.truncationOrder !== undefined ? `truncated at order ${result.truncationOrder}`
-          : [result.quadratureOrder !== undefined ? `${result.quadratureOrder} nodes` : '', result.errorEstimate !== undefined ? `error ≤ ${result.errorEstimate.toExponential(1)}` : 'no error estimate']
-            .filter(Boolean).join(', ');
+        const how = [
+          result.truncationOrder !== undefined ? `truncated at order ${result.truncationOrder}` : '',
+          result.quadratureOrder !== undefined ? `${result.quadratureOrder} nodes` : '',
+          result.errorEstimate !== undefined ? `error ≤ ${result.errorEstimate.toExponential(1)}` : 'no error estimate',
+        ].filter(Boolean).join(', ');
+        if (result.exactValue !== undefined) {
+          io.out(`${result.exactValue}\n`); // exact, beyond f64's exact integers
+          return;
+        }
         const note = result.exact ? '' : `   (${result.method}, ${how})`;
         io.out(`${print(result.expr)}${note}\n`);
       }

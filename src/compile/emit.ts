@@ -163,7 +163,15 @@ export function emitBlock(
         if (!Number.isSafeInteger(n.k) || n.k < 2) throw new CompileError(`bad integer power ${n.k}`);
         needs.powers.add(n.k);
         return `${powName(n.k, dialect)}(${expr(n.a)})`;
-      case 'pow': return `Math.pow(${expr(n.a)}, ${expr(n.b)})`;
+      case 'pow': {
+        // Math.pow(NaN, 0) is 1, but an undefined base stays undefined (as in evaluate):
+        // the factor 1 + 0·min(|a|, 1) is exactly 1 for every non-NaN a (±Infinity included)
+        // and NaN for a NaN, so the result keeps every value bit for bit otherwise.
+        const a0 = expr(n.a);
+        const a = /^[A-Za-z_][A-Za-z0-9_]*$/.test(a0) ? a0 : temp(a0);
+        const one = formatNumber(1, dialect), zero = formatNumber(0, dialect);
+        return `(Math.pow(${a}, ${expr(n.b)}) * (${one} + ${zero} * Math.min(Math.abs(${a}), ${one})))`;
+      }
       case 'call': {
         const args = n.args.map(expr).join(', ');
         if (isHelper(n.fn)) {
@@ -242,8 +250,9 @@ export const GPU_ERF_SOURCE = `function gd_erf(x) {
 /** Helpers of the GPU.js dialect, by name; softplus needs gd_log1p. */
 export const GPU_HELPER_SOURCES: Record<HelperFn | 'log1p', string> = {
   erf: GPU_ERF_SOURCE,
-  relu: 'function gd_relu(x) { if (x > 0.0) { return x; } return 0.0; }',
-  step: 'function gd_step(x) { if (x > 0.0) { return 1.0; } if (x < 0.0) { return 0.0; } return 0.5; }',
+  // NaN fails every comparison and falls through to `return x`: NaN in, NaN out
+  relu: 'function gd_relu(x) { if (x > 0.0) { return x; } if (x <= 0.0) { return 0.0; } return x; }',
+  step: 'function gd_step(x) { if (x > 0.0) { return 1.0; } if (x < 0.0) { return 0.0; } if (x == 0.0) { return 0.5; } return x; }',
   // both branches divide by a number in [1, 2]: no overflow, no cancellation
   sigmoid: 'function gd_sigmoid(x) { if (x >= 0.0) { return 1.0 / (1.0 + Math.exp(-x)); } const e = Math.exp(x); return e / (1.0 + e); }',
   // log1p(z) for z ≥ 0 without Math.log1p (not in every GPU.js backend):

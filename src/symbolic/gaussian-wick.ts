@@ -17,6 +17,7 @@ import {
   type Poly, polyConst, polyFromExpr, polyAdd, polyMul, polyScale, polyIsZero, polyConstValue,
 } from './poly.ts';
 import type { Expr } from './expr.ts';
+import { ArgumentError } from '../core/index.ts';
 import { rat, type Num } from './expr.ts';
 
 /** A covariance matrix (or any square array of entries) as polynomials. */
@@ -113,11 +114,31 @@ export class SteinReducer {
   }
 }
 
+/**
+ * Runs f, turning the f64 overflow of a coefficient (rat's "non-finite number") into a
+ * message that says what overflowed and where the exact path is.
+ */
+function withOverflowMessage<T>(degree: number, f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    if (err instanceof ArgumentError && /non-finite number/.test(err.message)) {
+      throw new ArgumentError(`the Isserlis coefficients of a degree-${degree} Gaussian moment exceed the f64 range (about 1.8e308); `
+        + 'polynomials whose numbers are exact rationals (no functions) are computed exactly instead (gaussian-exact.ts)');
+    }
+    throw err;
+  }
+}
+
+const degreeOf = (m: readonly number[]) => m.reduce((s, k) => s + k, 0);
+
 /** E[y^m] for y ~ N(0, Σ) (Isserlis), as a polynomial in the covariance atoms. */
 export function wickMoment(sigma: PolyMatrix, m: readonly number[]): Poly {
-  const r = new SteinReducer(sigma).reduce(m);
-  const t = r.get('');
-  return t ? t.coeff : polyConst(0);
+  return withOverflowMessage(degreeOf(m), () => {
+    const r = new SteinReducer(sigma).reduce(m);
+    const t = r.get('');
+    return t ? t.coeff : polyConst(0);
+  });
 }
 
 /** Σ_t coeff_t E[y^{m_t}] for the terms of a polynomial with polynomial coefficients. */
@@ -126,11 +147,14 @@ export function wickExpectation(
 ): Poly {
   const reducer = new SteinReducer(sigma);
   const parts: Poly[] = [];
-  for (const t of terms) {
-    const r = reducer.reduce(t.exps).get('');
-    if (!r) continue;
-    const c = t.coeff;
-    parts.push('kind' in c ? polyScale(r.coeff, c) : mulPoly(c, r.coeff));
-  }
-  return polyAdd(...parts);
+  const degree = terms.reduce((d, t) => Math.max(d, degreeOf(t.exps)), 0);
+  return withOverflowMessage(degree, () => {
+    for (const t of terms) {
+      const r = reducer.reduce(t.exps).get('');
+      if (!r) continue;
+      const c = t.coeff;
+      parts.push('kind' in c ? polyScale(r.coeff, c) : mulPoly(c, r.coeff));
+    }
+    return polyAdd(...parts);
+  });
 }

@@ -145,6 +145,27 @@ function mulInto(m: Map<string, PolyTerm>, a: PolyTerm, b: PolyTerm): void {
   accumulate(m, key, ids, exps, c);
 }
 
+// ---------- expansion limits ----------
+
+/** Most terms one expansion (an integer power of a sum) may produce; beyond it the power is refused with the estimate. */
+export const MAX_POLY_TERMS = 200_000;
+/** Most term-by-term products one polyMul may form (about 10–20 s of work). */
+export const MAX_POLY_PRODUCTS = 20_000_000;
+
+/** An expansion beyond MAX_POLY_TERMS / MAX_POLY_PRODUCTS (an input error: exit 2, with the estimate). */
+export class PolyExpansionError extends InputError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PolyExpansionError';
+  }
+}
+
+/** At most `max` characters of a polynomial's text, for messages. */
+function shortText(p: Poly, max = 60): string {
+  const text = print(polyToExpr(p));
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
 /** a * b (any number of factors). */
 export function polyMul(...ps: Poly[]): Poly {
   if (ps.length === 0) return polyConst(ONE);
@@ -152,6 +173,9 @@ export function polyMul(...ps: Poly[]): Poly {
   for (let k = 1; k < ps.length; k++) {
     const b = ps[k];
     if (r.terms.size === 0 || b.terms.size === 0) return EMPTY;
+    if (r.terms.size * b.terms.size > MAX_POLY_PRODUCTS) {
+      throw new PolyExpansionError(`multiplying out polynomials of ${r.terms.size} and ${b.terms.size} terms needs ${r.terms.size * b.terms.size} products, above the limit ${MAX_POLY_PRODUCTS}`);
+    }
     const m = new Map<string, PolyTerm>();
     for (const ta of r.terms.values()) for (const tb of b.terms.values()) mulInto(m, ta, tb);
     r = { terms: m };
@@ -186,10 +210,103 @@ export function polyPow(p: Poly, k: number): Poly {
     const exps = t.exps.map((e) => e * k);
     return { terms: new Map([[monoKey(t.ids, exps), { ids: t.ids, exps, coeff: numPowInt(t.coeff, k) }]]) };
   }
+  const bound = powTermBound(p, k);
+  if (bound > MAX_POLY_TERMS) {
+    throw new PolyExpansionError(`expanding (${shortText(p)})^${k} would give up to ${bound >= 1e15 ? bound.toExponential(1) : bound} terms, above the limit ${MAX_POLY_TERMS}`);
+  }
+  const ts = [...p.terms.values()];
+  if (disjointAtoms(ts)) return multinomialPow(ts, k);
   // Repeated multiplication by the (small) base beats squaring for sparse inputs.
   let r = p;
   for (let i = 1; i < k; i++) r = polyMul(r, p);
   return r;
+}
+
+/**
+ * An upper bound on the number of terms of p^k (p with t ≥ 2 terms): the number of
+ * ways to pick k of the t terms with repetition, C(k + t − 1, t − 1), and the number of
+ * exponent vectors in the box the result's exponents lie in, Π_atoms (k·(max − min) + 1)
+ * (min and max of the atom's exponent over p's terms, 0 for a term without it).
+ */
+export function powTermBound(p: Poly, k: number): number {
+  const ts = [...p.terms.values()];
+  const t = ts.length;
+  if (t <= 1 || k <= 1) return t;
+  // C(k + t − 1, t − 1) as a float (it only has to be compared with the limit)
+  let choose = 1;
+  const r = Math.min(t - 1, k);
+  for (let i = 1; i <= r && choose <= 1e300; i++) choose = (choose * (k + t - 1 - r + i)) / i;
+  const lo = new Map<number, number>(), hi = new Map<number, number>();
+  for (const term of ts) {
+    term.ids.forEach((id, i) => {
+      lo.set(id, Math.min(lo.get(id) ?? 0, term.exps[i]));
+      hi.set(id, Math.max(hi.get(id) ?? 0, term.exps[i]));
+    });
+  }
+  let box = 1;
+  for (const [id, l] of lo) {
+    box *= k * (hi.get(id)! - l) + 1;
+    if (box > 1e300) break;
+  }
+  return Math.round(Math.min(choose, box));
+}
+
+/** Whether no atom appears in two of the terms (then distinct choices give distinct monomials). */
+function disjointAtoms(ts: readonly PolyTerm[]): boolean {
+  const seen = new Set<number>();
+  for (const t of ts) {
+    for (const id of t.ids) {
+      if (seen.has(id)) return false;
+      seen.add(id);
+    }
+  }
+  return true;
+}
+
+/**
+ * (Σ_i c_i m_i)^k = Σ_{|α| = k} k!/(α_1!⋯α_t!) Π_i c_i^{α_i} m_i^{α_i}, by counting: every
+ * composition α of k into t parts once, the multinomial coefficient as a product of
+ * binomials built incrementally, no intermediate products. Only for terms whose atoms
+ * are disjoint, so that each α gives its own monomial.
+ */
+function multinomialPow(ts: readonly PolyTerm[], k: number): Poly {
+  const t = ts.length;
+  const m = new Map<string, PolyTerm>();
+  const alpha = new Array<number>(t).fill(0);
+  const emit = (coeff: Num) => {
+    const pairs: Array<[number, number]> = [];
+    for (let i = 0; i < t; i++) {
+      if (alpha[i] === 0) continue;
+      const term = ts[i];
+      for (let j = 0; j < term.ids.length; j++) pairs.push([term.ids[j], term.exps[j] * alpha[i]]);
+    }
+    pairs.sort((x, y) => x[0] - y[0]);
+    const ids = pairs.map((x) => x[0]), exps = pairs.map((x) => x[1]);
+    accumulate(m, monoKey(ids, exps), ids, exps, coeff);
+  };
+  const rec = (i: number, left: number, coeff: Num) => {
+    if (i === t - 1) {
+      alpha[i] = left;
+      emit(numMul(coeff, numPowInt(ts[i].coeff, left)));
+      return;
+    }
+    // binom(left, a) for a = left, left − 1, …, 0: b ← b·a/(left − a + 1)
+    let b: Num = ONE;
+    for (let a = left; a >= 0; a--) {
+      alpha[i] = a;
+      rec(i + 1, left - a, numMul(numMul(coeff, b), numPowInt(ts[i].coeff, a)));
+      if (a > 0) b = numMul(b, rat(a, left - a + 1));
+    }
+    alpha[i] = 0;
+  };
+  rec(0, k, ONE);
+  return { terms: m };
+}
+
+/** Whether every coefficient is an exact rational (no float from a literal or an overflow). */
+export function polyIsExact(p: Poly): boolean {
+  for (const t of p.terms.values()) if (!isExact(t.coeff)) return false;
+  return true;
 }
 
 // ---------- queries ----------

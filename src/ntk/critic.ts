@@ -1,0 +1,776 @@
+// A small fully connected critic f: R^d → R trained against samples: forward,
+// input gradient ∇_x f, exact parameter gradients of the WGAN / BCE critic
+// objectives including gradient penalties (the mixed derivative ∂/∂θ of a
+// function of ∇_x f), SGD/Adam with weight decay and clipping, seeded minibatches.
+//
+// Layout and initialisation are those of FiniteNetwork (finite.ts): dense layer l
+// (0-based, l = 0..K−1, K = hidden.length + 1) with multipliers α_l, β_l,
+//   h_l = α_l W_l a_{l−1} + β_l b_l,  a_{−1} = x,  a_l = φ(h_l),  f(x) = h_{K−1},
+//   ntk:       α = W_std/√n_in, β = b_std,  W, b ~ N(0, 1)
+//   standard:  α = β = 1,  W ~ N(0, W_std²/n_in),  b ~ N(0, b_std²)
+// and, for equal hidden widths and relu/erf, the same seed gives the same
+// parameters as FiniteNetwork.
+//
+// Gradients (row weights w_i for f(x_i), row vectors u_i = ∂L/∂g_i for the input
+// gradient g_i = ∇_x f(x_i); both act on the objective L = Σ w_i f_i + Ψ(g)):
+//   backprop of f with unit weight: δ_{K−1} = 1, e_l = α_{l+1} W_{l+1}ᵀ δ_{l+1},
+//   δ_l = φ'(h_l) e_l, g = α_0 W_0ᵀ δ_0.
+//   u·g is the directional derivative of f along u: the tangent pass
+//   ḣ_0 = α_0 W_0 u, ȧ_l = φ'(h_l) ḣ_l, ḣ_{l+1} = α_{l+1} W_{l+1} ȧ_l, u·g = ḣ_{K−1}.
+//   Reverse mode through (h, ḣ) with adjoints h̄_{K−1} = w, ḣ̄_{K−1} = 1 gives ḣ̄_l = δ_l and
+//     ∂L/∂W_l = α_l Σ_i (h̄_l a_{l−1}ᵀ + δ_l ȧ_{l−1}ᵀ),  ∂L/∂b_l = β_l Σ_i h̄_l,
+//     h̄_{l−1} = φ'(h_{l−1}) ∘ α_l W_lᵀ h̄_l + φ''(h_{l−1}) ∘ ḣ_{l−1} ∘ e_{l−1}
+//   (ȧ_{−1} = u). For relu φ'' = 0 almost everywhere (the convention here: 0).
+
+import { Rng } from '../numeric/index.ts';
+import { erf } from '../numeric/index.ts';
+import { InputError, IntegrationError } from '../core/index.ts';
+import type { DenseParams } from './finite.ts';
+import type { Parameterization } from './architecture.ts';
+
+/** 'linear' (φ(x) = x) is for analytic checks: the critic is then affine in x. */
+export type CriticActivation = 'relu' | 'tanh' | 'erf' | 'linear';
+
+export const CRITIC_ACTIVATIONS: readonly CriticActivation[] = Object.freeze(['relu', 'tanh', 'erf', 'linear']);
+
+/** Bad critic options or inputs (exit 2 at the CLI). */
+export class CriticInputError extends InputError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CriticInputError';
+  }
+}
+
+export interface CriticOptions {
+  /** input dimension */
+  readonly d: number;
+  /** hidden widths, input side first (at least one) */
+  readonly hidden: readonly number[];
+  /** default 'relu' */
+  readonly activation?: CriticActivation;
+  /** default 'standard' (He/LeCun-style init, the usual one for trained critics) */
+  readonly parameterization?: Parameterization;
+  /** weight scale W_std (default √2 for relu, 1 otherwise) */
+  readonly wStd?: number;
+  /** bias scale b_std (default 0: biases start at 0 but are trained); null: no biases */
+  readonly bStd?: number | null;
+  readonly seed: number;
+}
+
+const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
+
+/** Work arrays for batches up to `cap` rows (reused: no allocation per call or sample). */
+interface Workspace {
+  cap: number;
+  /** h_l, l = 0..K−1 (N × n_l) */
+  pre: Float64Array[];
+  /** a_l = φ(h_l), hidden l */
+  post: Float64Array[];
+  /** e_l (before φ'), hidden l */
+  e: Float64Array[];
+  /** δ_l, l = 0..K−1 (δ_{K−1} = 1) */
+  delta: Float64Array[];
+  /** ḣ_l, hidden l */
+  hdot: Float64Array[];
+  /** ȧ_l, hidden l */
+  adot: Float64Array[];
+  /** h̄_l, l = 0..K−1 */
+  hbar: Float64Array[];
+  /** g (N × d) */
+  g: Float64Array;
+  /** u (N × d) */
+  u: Float64Array;
+  /** row weights (N) */
+  w: Float64Array;
+}
+
+function checkPositiveInt(what: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) throw new CriticInputError(`${what} must be a positive integer, got ${String(v)}`);
+  return v;
+}
+
+/** A seeded MLP critic (see the module comment for conventions). */
+export class MlpCritic {
+  readonly d: number;
+  readonly hidden: readonly number[];
+  readonly activation: CriticActivation;
+  readonly parameterization: Parameterization;
+  readonly wStd: number;
+  readonly bStd: number | null;
+  readonly layers: readonly DenseParams[];
+  /** all parameters, layer by layer: W_l (n_out × n_in, row-major) then b_l */
+  readonly params: Float64Array;
+  private ws: Workspace | null = null;
+  private readonly phi: (x: number) => number;
+  private readonly dphi: (x: number) => number;
+  private readonly d2phi: (x: number) => number;
+
+  constructor(opts: CriticOptions, params?: Float64Array) {
+    this.d = checkPositiveInt('d', opts.d);
+    if (!Array.isArray(opts.hidden) || opts.hidden.length < 1) throw new CriticInputError('hidden must list at least one hidden width');
+    this.hidden = Object.freeze(opts.hidden.map((h, i) => checkPositiveInt(`hidden[${i}]`, h)));
+    const act = opts.activation ?? 'relu';
+    if (!CRITIC_ACTIVATIONS.includes(act)) throw new CriticInputError(`activation must be one of ${CRITIC_ACTIVATIONS.join(', ')}, got ${String(act)}`);
+    this.activation = act;
+    const par = opts.parameterization ?? 'standard';
+    if (par !== 'ntk' && par !== 'standard') throw new CriticInputError(`parameterization must be ntk or standard, got ${String(par)}`);
+    this.parameterization = par;
+    const wStd = opts.wStd ?? (act === 'relu' ? Math.SQRT2 : 1);
+    if (!(Number.isFinite(wStd) && wStd > 0)) throw new CriticInputError(`wStd must be a positive finite number, got ${String(wStd)}`);
+    const bStd = opts.bStd === undefined ? 0 : opts.bStd;
+    if (bStd !== null && !(Number.isFinite(bStd) && bStd >= 0)) throw new CriticInputError(`bStd must be a finite number ≥ 0 or null, got ${String(bStd)}`);
+    this.wStd = wStd;
+    this.bStd = bStd;
+    if (act === 'relu') {
+      this.phi = (x) => (x > 0 ? x : 0);
+      this.dphi = (x) => (x > 0 ? 1 : 0);
+      this.d2phi = () => 0;
+    } else if (act === 'tanh') {
+      this.phi = Math.tanh;
+      this.dphi = (x) => { const t = Math.tanh(x); return 1 - t * t; };
+      this.d2phi = (x) => { const t = Math.tanh(x); return -2 * t * (1 - t * t); };
+    } else if (act === 'linear') {
+      this.phi = (x) => x;
+      this.dphi = () => 1;
+      this.d2phi = () => 0;
+    } else {
+      this.phi = erf;
+      this.dphi = (x) => TWO_OVER_SQRT_PI * Math.exp(-x * x);
+      this.d2phi = (x) => -2 * x * TWO_OVER_SQRT_PI * Math.exp(-x * x);
+    }
+    const widths = [this.d, ...this.hidden, 1];
+    const layers: DenseParams[] = [];
+    let offset = 0;
+    const ntk = par === 'ntk';
+    for (let l = 0; l + 1 < widths.length; l++) {
+      const nIn = widths[l], nOut = widths[l + 1];
+      const w = offset;
+      offset += nIn * nOut;
+      const b = bStd === null ? -1 : offset;
+      if (b >= 0) offset += nOut;
+      layers.push({ nIn, nOut, w, b, alpha: ntk ? wStd / Math.sqrt(nIn) : 1, beta: ntk ? (bStd ?? 0) : 1 });
+    }
+    this.layers = Object.freeze(layers);
+    if (params) {
+      if (params.length !== offset) throw new CriticInputError(`params has length ${params.length}, the critic has ${offset}`);
+      this.params = params;
+    } else {
+      if (!Number.isSafeInteger(opts.seed)) throw new CriticInputError(`seed must be an integer, got ${String(opts.seed)}`);
+      this.params = new Float64Array(offset);
+      const rng = new Rng(opts.seed);
+      for (const p of layers) {
+        const r = rng.split();
+        r.fillNormal(this.params.subarray(p.w, p.w + p.nIn * p.nOut), 0, ntk ? 1 : wStd / Math.sqrt(p.nIn));
+        if (p.b >= 0) r.fillNormal(this.params.subarray(p.b, p.b + p.nOut), 0, ntk ? 1 : (bStd ?? 0));
+      }
+    }
+  }
+
+  /** Number of parameters. */
+  get size(): number { return this.params.length; }
+
+  /** The options that rebuild this critic's shape. */
+  get options(): CriticOptions {
+    return { d: this.d, hidden: this.hidden, activation: this.activation, parameterization: this.parameterization, wStd: this.wStd, bStd: this.bStd, seed: 0 };
+  }
+
+  /** A critic of the same shape with a copy of (or the given) parameters. */
+  withParams(params: Float64Array = Float64Array.from(this.params)): MlpCritic {
+    return new MlpCritic(this.options, params);
+  }
+
+  private checkBatch(X: Float64Array, n: number, what = 'X'): void {
+    if (!Number.isSafeInteger(n) || n < 0) throw new CriticInputError(`${what}: row count must be a non-negative integer, got ${String(n)}`);
+    if (!(X instanceof Float64Array) || X.length < n * this.d) throw new CriticInputError(`${what} must be a Float64Array of at least ${n}×${this.d} numbers`);
+  }
+
+  private workspace(n: number): Workspace {
+    if (this.ws && this.ws.cap >= n) return this.ws;
+    const cap = Math.max(n, this.ws ? this.ws.cap * 2 : 16);
+    const K = this.layers.length;
+    const hiddenArrays = () => this.hidden.map((h) => new Float64Array(cap * h));
+    const allArrays = () => this.layers.map((p) => new Float64Array(cap * p.nOut));
+    const ws: Workspace = {
+      cap, pre: allArrays(), post: hiddenArrays(), e: hiddenArrays(), delta: allArrays(),
+      hdot: hiddenArrays(), adot: hiddenArrays(), hbar: allArrays(),
+      g: new Float64Array(cap * this.d), u: new Float64Array(cap * this.d), w: new Float64Array(cap),
+    };
+    ws.delta[K - 1].fill(1);
+    this.ws = ws;
+    return ws;
+  }
+
+  /** h_l and a_l for rows 0..n−1 of X (into the workspace). */
+  private forwardPass(ws: Workspace, X: Float64Array, n: number): void {
+    const P = this.params;
+    const K = this.layers.length;
+    const phi = this.phi;
+    for (let l = 0; l < K; l++) {
+      const p = this.layers[l];
+      const H = ws.pre[l];
+      affineRows(P, p, l === 0 ? X : ws.post[l - 1], n, H, true);
+      if (l < K - 1) {
+        const Aout = ws.post[l];
+        const m = n * p.nOut;
+        for (let t = 0; t < m; t++) Aout[t] = phi(H[t]);
+      }
+    }
+  }
+
+  /** δ_l, e_l with unit top weight, and g = ∇_x f (after forwardPass). */
+  private unitBackward(ws: Workspace, n: number): void {
+    const P = this.params;
+    const K = this.layers.length;
+    const dphi = this.dphi;
+    for (let l = K - 2; l >= 0; l--) {
+      const E = ws.e[l], D = ws.delta[l], H = ws.pre[l];
+      backRows(P, this.layers[l + 1], ws.delta[l + 1], n, E);
+      const m = n * this.layers[l].nOut;
+      for (let t = 0; t < m; t++) D[t] = dphi(H[t]) * E[t];
+    }
+    backRows(P, this.layers[0], ws.delta[0], n, ws.g);
+  }
+
+  /** ḣ_l, ȧ_l along the row directions ws.u (after unitBackward). */
+  private tangentPass(ws: Workspace, n: number): void {
+    const P = this.params;
+    const K = this.layers.length;
+    const dphi = this.dphi;
+    for (let l = 0; l < K - 1; l++) {
+      const Hd = ws.hdot[l], Ad = ws.adot[l], H = ws.pre[l];
+      affineRows(P, this.layers[l], l === 0 ? ws.u : ws.adot[l - 1], n, Hd, false);
+      const m = n * this.layers[l].nOut;
+      for (let t = 0; t < m; t++) Ad[t] = dphi(H[t]) * Hd[t];
+    }
+  }
+
+  /**
+   * ∂/∂θ of Σ_i w_i f(x_i) + Σ_i u_i·∇_x f(x_i) (u held fixed) into grad (added to,
+   * not zeroed). withU: whether ws.u holds directions (tangentPass and unitBackward done).
+   */
+  private reverse(ws: Workspace, X: Float64Array, n: number, withU: boolean, grad: Float64Array): void {
+    const P = this.params;
+    const K = this.layers.length;
+    const dphi = this.dphi, d2phi = this.d2phi;
+    const top = ws.hbar[K - 1];
+    for (let i = 0; i < n; i++) top[i] = ws.w[i];
+    for (let l = K - 1; l >= 0; l--) {
+      const p = this.layers[l];
+      const Hb = ws.hbar[l];
+      if (withU) accumulateWeightGrad2(grad, p, Hb, l === 0 ? X : ws.post[l - 1], ws.delta[l], l === 0 ? ws.u : ws.adot[l - 1], n);
+      else accumulateWeightGrad(grad, p, Hb, l === 0 ? X : ws.post[l - 1], n);
+      if (l === 0) break;
+      const Hprev = ws.pre[l - 1], Hbp = ws.hbar[l - 1];
+      backRows(P, p, Hb, n, Hbp);
+      const m = n * p.nIn;
+      if (withU) {
+        const Hd = ws.hdot[l - 1], E = ws.e[l - 1];
+        for (let t = 0; t < m; t++) {
+          const h = Hprev[t];
+          Hbp[t] = dphi(h) * Hbp[t] + d2phi(h) * Hd[t] * E[t];
+        }
+      } else {
+        for (let t = 0; t < m; t++) Hbp[t] *= dphi(Hprev[t]);
+      }
+    }
+  }
+
+  /** f(x_i) for rows 0..n−1 of X (n × d, row-major), into out (length ≥ n). */
+  forward(X: Float64Array, n: number, out: Float64Array = new Float64Array(n)): Float64Array {
+    this.checkBatch(X, n);
+    if (n === 0) return out;
+    const ws = this.workspace(n);
+    this.forwardPass(ws, X, n);
+    out.set(ws.pre[this.layers.length - 1].subarray(0, n));
+    return out;
+  }
+
+  /** ∇_x f(x_i) for rows 0..n−1 (n × d into out); values, if given, receive f(x_i). */
+  inputGradient(X: Float64Array, n: number, out: Float64Array = new Float64Array(n * this.d), values?: Float64Array): Float64Array {
+    this.checkBatch(X, n);
+    if (n === 0) return out;
+    const ws = this.workspace(n);
+    this.forwardPass(ws, X, n);
+    this.unitBackward(ws, n);
+    out.set(ws.g.subarray(0, n * this.d));
+    if (values) values.set(ws.pre[this.layers.length - 1].subarray(0, n));
+    return out;
+  }
+
+  /** Σ_i w_i ∂f(x_i)/∂θ, added into grad (zeroed first unless accumulate). */
+  paramGradient(X: Float64Array, n: number, weights: ArrayLike<number>, grad: Float64Array = new Float64Array(this.size), accumulate = false): Float64Array {
+    this.checkBatch(X, n);
+    if (!accumulate) grad.fill(0);
+    if (n === 0) return grad;
+    const ws = this.workspace(n);
+    this.forwardPass(ws, X, n);
+    for (let i = 0; i < n; i++) ws.w[i] = weights[i];
+    this.reverse(ws, X, n, false, grad);
+    return grad;
+  }
+
+  /**
+   * One batch of the general critic objective: L = Σ_i w_i f(x_i) + Σ_i ψ_i(∇_x f(x_i)).
+   * `rowTerms(f, g, n, w, u)` is called with f (n values), g (n × d), and must write the
+   * row weights w_i = ∂L/∂f_i and directions u_i = ∂ψ_i/∂g_i (n × d) and return the
+   * value of L. The exact ∂L/∂θ is added into grad. needsInputGradient = false skips
+   * computing g (rowTerms then gets an empty g and must not use it).
+   */
+  objectiveGradient(
+    X: Float64Array, n: number,
+    rowTerms: (f: Float64Array, g: Float64Array, n: number, w: Float64Array, u: Float64Array) => { value: number; usesGradient: boolean },
+    grad: Float64Array,
+    needsInputGradient = true,
+  ): number {
+    this.checkBatch(X, n);
+    if (grad.length !== this.size) throw new CriticInputError(`grad has length ${grad.length}, the critic has ${this.size}`);
+    if (n === 0) return rowTerms(new Float64Array(0), new Float64Array(0), 0, new Float64Array(0), new Float64Array(0)).value;
+    const ws = this.workspace(n);
+    this.forwardPass(ws, X, n);
+    if (needsInputGradient) this.unitBackward(ws, n);
+    const f = ws.pre[this.layers.length - 1].subarray(0, n);
+    const g = needsInputGradient ? ws.g.subarray(0, n * this.d) : new Float64Array(0);
+    const { value, usesGradient } = rowTerms(f, g, n, ws.w, ws.u);
+    if (usesGradient && !needsInputGradient) throw new CriticInputError('rowTerms used the input gradient, but needsInputGradient was false');
+    if (usesGradient) this.tangentPass(ws, n);
+    this.reverse(ws, X, n, usesGradient, grad);
+    return value;
+  }
+}
+
+// ---------------------------------------------------------------- batch kernels
+// Rows in blocks of four, so that each row of W is read once per block.
+
+/** H[i, o] = α Σ_k W[o, k] A[i, k] (+ β b[o] when withBias and the layer has biases). */
+function affineRows(P: Float64Array, p: DenseParams, A: Float64Array, n: number, H: Float64Array, withBias: boolean): void {
+  const { nIn, nOut, w, b, alpha, beta } = p;
+  const hasBias = withBias && b >= 0;
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    const a0 = i * nIn, a1 = a0 + nIn, a2 = a1 + nIn, a3 = a2 + nIn;
+    const h0 = i * nOut;
+    for (let o = 0; o < nOut; o++) {
+      const wo = w + o * nIn;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let k = 0; k < nIn; k++) {
+        const wk = P[wo + k];
+        s0 += wk * A[a0 + k]; s1 += wk * A[a1 + k]; s2 += wk * A[a2 + k]; s3 += wk * A[a3 + k];
+      }
+      const bias = hasBias ? beta * P[b + o] : 0;
+      H[h0 + o] = alpha * s0 + bias;
+      H[h0 + nOut + o] = alpha * s1 + bias;
+      H[h0 + 2 * nOut + o] = alpha * s2 + bias;
+      H[h0 + 3 * nOut + o] = alpha * s3 + bias;
+    }
+  }
+  for (; i < n; i++) {
+    const ai = i * nIn;
+    for (let o = 0; o < nOut; o++) {
+      const wo = w + o * nIn;
+      let s = 0;
+      for (let k = 0; k < nIn; k++) s += P[wo + k] * A[ai + k];
+      H[i * nOut + o] = alpha * s + (hasBias ? beta * P[b + o] : 0);
+    }
+  }
+}
+
+/** E[i, k] = α Σ_o D[i, o] W[o, k] (E: n × nIn, overwritten). */
+function backRows(P: Float64Array, p: DenseParams, D: Float64Array, n: number, E: Float64Array): void {
+  const { nIn, nOut, w, alpha } = p;
+  E.fill(0, 0, n * nIn);
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    const r0 = i * nIn, r1 = r0 + nIn, r2 = r1 + nIn, r3 = r2 + nIn;
+    const d0 = i * nOut;
+    for (let o = 0; o < nOut; o++) {
+      const g0 = alpha * D[d0 + o], g1 = alpha * D[d0 + nOut + o], g2 = alpha * D[d0 + 2 * nOut + o], g3 = alpha * D[d0 + 3 * nOut + o];
+      if (g0 === 0 && g1 === 0 && g2 === 0 && g3 === 0) continue;
+      const wo = w + o * nIn;
+      for (let k = 0; k < nIn; k++) {
+        const wk = P[wo + k];
+        E[r0 + k] += g0 * wk; E[r1 + k] += g1 * wk; E[r2 + k] += g2 * wk; E[r3 + k] += g3 * wk;
+      }
+    }
+  }
+  for (; i < n; i++) {
+    const r = i * nIn;
+    for (let o = 0; o < nOut; o++) {
+      const g = alpha * D[i * nOut + o];
+      if (g === 0) continue;
+      const wo = w + o * nIn;
+      for (let k = 0; k < nIn; k++) E[r + k] += g * P[wo + k];
+    }
+  }
+}
+
+/** grad_W[o, k] += α Σ_i D[i, o] A[i, k]; grad_b[o] += β Σ_i D[i, o] when withBias. */
+function accumulateWeightGrad(grad: Float64Array, p: DenseParams, D: Float64Array, A: Float64Array, n: number, withBias = true): void {
+  const { nIn, nOut, w, b, alpha, beta } = p;
+  if (withBias && b >= 0) {
+    for (let i = 0; i < n; i++) for (let o = 0; o < nOut; o++) grad[b + o] += beta * D[i * nOut + o];
+  }
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    const a0 = i * nIn, a1 = a0 + nIn, a2 = a1 + nIn, a3 = a2 + nIn;
+    const d0 = i * nOut;
+    for (let o = 0; o < nOut; o++) {
+      const c0 = alpha * D[d0 + o], c1 = alpha * D[d0 + nOut + o], c2 = alpha * D[d0 + 2 * nOut + o], c3 = alpha * D[d0 + 3 * nOut + o];
+      if (c0 === 0 && c1 === 0 && c2 === 0 && c3 === 0) continue;
+      const wo = w + o * nIn;
+      for (let k = 0; k < nIn; k++) grad[wo + k] += c0 * A[a0 + k] + c1 * A[a1 + k] + c2 * A[a2 + k] + c3 * A[a3 + k];
+    }
+  }
+  for (; i < n; i++) {
+    const ai = i * nIn;
+    for (let o = 0; o < nOut; o++) {
+      const c = alpha * D[i * nOut + o];
+      if (c === 0) continue;
+      const wo = w + o * nIn;
+      for (let k = 0; k < nIn; k++) grad[wo + k] += c * A[ai + k];
+    }
+  }
+}
+
+/**
+ * grad_W[o, k] += α Σ_i (D[i, o] A[i, k] + F[i, o] B[i, k]) and grad_b[o] += β Σ_i D[i, o]:
+ * both terms of the penalised objective in one pass over grad_W.
+ */
+function accumulateWeightGrad2(grad: Float64Array, p: DenseParams, D: Float64Array, A: Float64Array, F: Float64Array, B: Float64Array, n: number): void {
+  const { nIn, nOut, w, b, alpha, beta } = p;
+  if (b >= 0) {
+    for (let i = 0; i < n; i++) for (let o = 0; o < nOut; o++) grad[b + o] += beta * D[i * nOut + o];
+  }
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    const a0 = i * nIn, a1 = a0 + nIn;
+    const d0 = i * nOut;
+    for (let o = 0; o < nOut; o++) {
+      const c0 = alpha * D[d0 + o], c1 = alpha * D[d0 + nOut + o];
+      const e0 = alpha * F[d0 + o], e1 = alpha * F[d0 + nOut + o];
+      const wo = w + o * nIn;
+      for (let k = 0; k < nIn; k++) grad[wo + k] += c0 * A[a0 + k] + c1 * A[a1 + k] + e0 * B[a0 + k] + e1 * B[a1 + k];
+    }
+  }
+  for (; i < n; i++) {
+    const ai = i * nIn;
+    for (let o = 0; o < nOut; o++) {
+      const c = alpha * D[i * nOut + o], e = alpha * F[i * nOut + o];
+      const wo = w + o * nIn;
+      for (let k = 0; k < nIn; k++) grad[wo + k] += c * A[ai + k] + e * B[ai + k];
+    }
+  }
+}
+
+/** A seeded MLP critic. */
+export function mlpCritic(opts: CriticOptions): MlpCritic {
+  return new MlpCritic(opts);
+}
+
+// ---------------------------------------------------------------- objectives
+
+/** 'wgan': the critic maximises E_P f − E_Q f; 'bce': D = sigmoid(f), log-likelihood. */
+export type CriticLoss = 'wgan' | 'bce';
+
+/**
+ * Gradient penalties (added to the loss the critic minimises):
+ *  'fake-unit':  λ(E_Q‖∇f‖² − 1) on the generated samples (papers.md C.3b, Durr et al.)
+ *  'fake-half':  (λ/2) E_Q‖∇f‖² on the generated samples
+ *  'interpolate-gp': λ E_x̂ (‖∇f(x̂)‖ − 1)², x̂ = εx_P + (1 − ε)x_Q, ε ~ U[0, 1] per pair
+ *                 (Gulrajani et al. WGAN-GP; pairs row i of P with row i of Q,
+ *                 min(n_P, n_Q) pairs; the subgradient at ∇f = 0 is taken as 0)
+ */
+export type CriticPenalty =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'fake-unit'; readonly lambda: number }
+  | { readonly kind: 'fake-half'; readonly lambda: number }
+  | { readonly kind: 'interpolate-gp'; readonly lambda: number };
+
+export interface CriticObjective {
+  readonly loss: CriticLoss;
+  /** default none */
+  readonly penalty?: CriticPenalty;
+}
+
+/** What one evaluation of the critic objective gives (all means over the batch). */
+export interface CriticLossValue {
+  /** the loss the critic minimises (penalty included) */
+  readonly loss: number;
+  /** E_P f − E_Q f */
+  readonly gap: number;
+  /** the penalty term's value (0 without one) */
+  readonly penalty: number;
+  /** the data term (loss − penalty): −gap for wgan, the BCE for bce */
+  readonly data: number;
+}
+
+function softplus(z: number): number {
+  return z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
+}
+function sigmoid(z: number): number {
+  if (z >= 0) return 1 / (1 + Math.exp(-z));
+  const e = Math.exp(z);
+  return e / (1 + e);
+}
+
+function checkObjective(obj: CriticObjective): CriticPenalty {
+  if (obj.loss !== 'wgan' && obj.loss !== 'bce') throw new CriticInputError(`loss must be wgan or bce, got ${String(obj.loss)}`);
+  const pen = obj.penalty ?? { kind: 'none' };
+  if (pen.kind !== 'none') {
+    if (pen.kind !== 'fake-unit' && pen.kind !== 'fake-half' && pen.kind !== 'interpolate-gp') throw new CriticInputError(`unknown penalty kind ${String((pen as { kind: unknown }).kind)}`);
+    if (!(Number.isFinite(pen.lambda) && pen.lambda >= 0)) throw new CriticInputError(`penalty lambda must be a finite number ≥ 0, got ${String(pen.lambda)}`);
+  }
+  return pen;
+}
+
+/** Scratch space for interpolates (grown as needed, per critic). */
+const interpScratch = new WeakMap<MlpCritic, Float64Array>();
+
+/**
+ * The critic's loss on a batch of real rows (P, nP × d) and generated rows (Q, nQ × d)
+ * and its exact gradient with respect to the parameters, added into grad (zeroed
+ * first unless accumulate). 'interpolate-gp' draws its ε from rng (required then).
+ *   wgan: loss = −(E_P f − E_Q f) + penalty
+ *   bce:  loss = E_P softplus(−f) + E_Q softplus(f) + penalty   (= −E_P log D − E_Q log(1 − D))
+ */
+export function criticObjective(
+  critic: MlpCritic, objective: CriticObjective,
+  P: Float64Array, nP: number, Q: Float64Array, nQ: number,
+  opts: { grad?: Float64Array; accumulate?: boolean; rng?: Rng } = {},
+): CriticLossValue & { grad: Float64Array } {
+  const pen = checkObjective(objective);
+  if (!(nP >= 1 && nQ >= 1)) throw new CriticInputError(`need at least one real and one generated row, got ${nP} and ${nQ}`);
+  const grad = opts.grad ?? new Float64Array(critic.size);
+  if (grad.length !== critic.size) throw new CriticInputError(`grad has length ${grad.length}, the critic has ${critic.size}`);
+  if (!opts.accumulate) grad.fill(0);
+  const d = critic.d;
+  const bce = objective.loss === 'bce';
+  let meanP = 0, meanQ = 0, data = 0, penalty = 0;
+  const lambda = pen.kind === 'none' ? 0 : pen.lambda;
+  critic.objectiveGradient(P, nP, (f, _g, n, w) => {
+    for (let i = 0; i < n; i++) {
+      meanP += f[i] / n;
+      if (bce) { data += softplus(-f[i]) / n; w[i] = -sigmoid(-f[i]) / n; } else { w[i] = -1 / n; }
+    }
+    return { value: 0, usesGradient: false };
+  }, grad, false);
+  const fakePenalty = pen.kind === 'fake-unit' || pen.kind === 'fake-half';
+  critic.objectiveGradient(Q, nQ, (f, g, n, w, u) => {
+    for (let i = 0; i < n; i++) {
+      meanQ += f[i] / n;
+      if (bce) { data += softplus(f[i]) / n; w[i] = sigmoid(f[i]) / n; } else { w[i] = 1 / n; }
+    }
+    if (fakePenalty) {
+      const c = pen.kind === 'fake-unit' ? lambda / n : lambda / (2 * n);
+      for (let t = 0; t < n * d; t++) { penalty += c * g[t] * g[t]; u[t] = 2 * c * g[t]; }
+      if (pen.kind === 'fake-unit') penalty -= lambda;
+    }
+    return { value: 0, usesGradient: fakePenalty };
+  }, grad, fakePenalty);
+  if (pen.kind === 'interpolate-gp') {
+    if (!opts.rng) throw new CriticInputError('the interpolate-gp penalty needs an rng');
+    const m = Math.min(nP, nQ);
+    let X = interpScratch.get(critic);
+    if (!X || X.length < m * d) { X = new Float64Array(Math.max(m * d, 2 * (X?.length ?? 0))); interpScratch.set(critic, X); }
+    for (let i = 0; i < m; i++) {
+      const eps = opts.rng.uniform();
+      const r = i * d;
+      for (let k = 0; k < d; k++) X[r + k] = eps * P[r + k] + (1 - eps) * Q[r + k];
+    }
+    critic.objectiveGradient(X, m, (_f, g, n, w, u) => {
+      const c = lambda / n;
+      for (let i = 0; i < n; i++) {
+        w[i] = 0;
+        const r = i * d;
+        let s = 0;
+        for (let k = 0; k < d; k++) s += g[r + k] * g[r + k];
+        const norm = Math.sqrt(s);
+        penalty += c * (norm - 1) * (norm - 1);
+        const scale = norm > 0 ? 2 * c * (norm - 1) / norm : 0;
+        for (let k = 0; k < d; k++) u[r + k] = scale * g[r + k];
+      }
+      return { value: 0, usesGradient: true };
+    }, grad);
+  }
+  const gap = meanP - meanQ;
+  if (!bce) data = -gap;
+  return { loss: data + penalty, gap, penalty, data, grad };
+}
+
+/**
+ * ∂/∂x_i of the generator's loss for generated rows Q (n × d, into out):
+ *   wgan: L_G = −E_Q f           → −∇f(x_i)/n
+ *   bce (non-saturating): L_G = −E_Q log D = E_Q softplus(−f) → −sigmoid(−f_i) ∇f(x_i)/n
+ * Returns L_G. The theories backpropagate this into their own generators.
+ */
+export function generatorLossGradient(critic: MlpCritic, loss: CriticLoss, Q: Float64Array, n: number, out: Float64Array = new Float64Array(n * critic.d)): { loss: number; grad: Float64Array } {
+  if (loss !== 'wgan' && loss !== 'bce') throw new CriticInputError(`loss must be wgan or bce, got ${String(loss)}`);
+  if (!(n >= 1)) throw new CriticInputError(`need at least one generated row, got ${n}`);
+  const f = new Float64Array(n);
+  critic.inputGradient(Q, n, out, f);
+  const d = critic.d;
+  let L = 0;
+  for (let i = 0; i < n; i++) {
+    const s = loss === 'wgan' ? -1 / n : -sigmoid(-f[i]) / n;
+    L += loss === 'wgan' ? -f[i] / n : softplus(-f[i]) / n;
+    for (let k = 0; k < d; k++) out[i * d + k] *= s;
+  }
+  return { loss: L, grad: out };
+}
+
+// ---------------------------------------------------------------- optimisers
+
+export interface OptimizerOptions {
+  readonly kind: 'sgd' | 'adam';
+  readonly learningRate: number;
+  /** Adam β1 (default 0.9; for sgd: heavy-ball momentum, default 0) */
+  readonly beta1?: number;
+  /** Adam β2 (default 0.999) */
+  readonly beta2?: number;
+  /** Adam ε (default 1e-8) */
+  readonly eps?: number;
+  /** L2 weight decay c: c·θ is added to the gradient (default 0) */
+  readonly weightDecay?: number;
+  /** true: decoupled weight decay (AdamW: θ ← θ − η c θ), default false */
+  readonly decoupledWeightDecay?: boolean;
+  /** weight clipping (WGAN): after each step every parameter is clamped to [−clip, clip] */
+  readonly clip?: number;
+}
+
+/** SGD (optionally with momentum) or Adam on a flat parameter vector; state is owned. */
+export class Optimizer {
+  readonly opts: Required<Omit<OptimizerOptions, 'clip'>> & { clip: number | null };
+  private readonly m: Float64Array;
+  private readonly v: Float64Array;
+  private t = 0;
+
+  constructor(size: number, opts: OptimizerOptions) {
+    if (opts.kind !== 'sgd' && opts.kind !== 'adam') throw new CriticInputError(`optimizer must be sgd or adam, got ${String(opts.kind)}`);
+    const num = (what: string, v: number, ok: (x: number) => boolean, rule: string) => {
+      if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) throw new CriticInputError(`${what} must be ${rule}, got ${String(v)}`);
+      return v;
+    };
+    const adam = opts.kind === 'adam';
+    this.opts = {
+      kind: opts.kind,
+      learningRate: num('learningRate', opts.learningRate, (x) => x > 0, '> 0'),
+      beta1: num('beta1', opts.beta1 ?? (adam ? 0.9 : 0), (x) => x >= 0 && x < 1, 'in [0, 1)'),
+      beta2: num('beta2', opts.beta2 ?? 0.999, (x) => x >= 0 && x < 1, 'in [0, 1)'),
+      eps: num('eps', opts.eps ?? 1e-8, (x) => x > 0, '> 0'),
+      weightDecay: num('weightDecay', opts.weightDecay ?? 0, (x) => x >= 0, '≥ 0'),
+      decoupledWeightDecay: opts.decoupledWeightDecay ?? false,
+      clip: opts.clip === undefined ? null : num('clip', opts.clip, (x) => x > 0, '> 0'),
+    };
+    this.m = new Float64Array(size);
+    this.v = new Float64Array(adam ? size : 0);
+  }
+
+  /** Number of steps taken. */
+  get steps(): number { return this.t; }
+
+  /** θ ← update(θ, ∇); grad is not modified. */
+  step(params: Float64Array, grad: Float64Array): void {
+    if (params.length !== this.m.length || grad.length !== this.m.length) throw new CriticInputError(`optimizer holds ${this.m.length} parameters, got params ${params.length}, grad ${grad.length}`);
+    const { kind, learningRate: lr, beta1, beta2, eps, weightDecay: wd, decoupledWeightDecay: decoupled, clip } = this.opts;
+    this.t++;
+    const m = this.m, v = this.v, n = params.length;
+    const coupled = decoupled ? 0 : wd, dec = decoupled ? lr * wd : 0;
+    if (kind === 'adam') {
+      const c1 = 1 / (1 - beta1 ** this.t), c2 = 1 / (1 - beta2 ** this.t);
+      for (let p = 0; p < n; p++) {
+        const g = grad[p] + coupled * params[p];
+        m[p] = beta1 * m[p] + (1 - beta1) * g;
+        v[p] = beta2 * v[p] + (1 - beta2) * g * g;
+        params[p] -= lr * (m[p] * c1) / (Math.sqrt(v[p] * c2) + eps) + dec * params[p];
+      }
+    } else {
+      for (let p = 0; p < n; p++) {
+        const g = grad[p] + coupled * params[p];
+        m[p] = beta1 * m[p] + g;
+        params[p] -= lr * m[p] + dec * params[p];
+      }
+    }
+    if (clip !== null) for (let p = 0; p < n; p++) params[p] = params[p] > clip ? clip : params[p] < -clip ? -clip : params[p];
+  }
+}
+
+// ---------------------------------------------------------------- minibatches
+
+/**
+ * Seeded minibatches of the rows of a data set without replacement within an
+ * epoch (a fresh Fisher–Yates permutation per epoch), written into one reused buffer.
+ */
+export class Minibatcher {
+  readonly rows: number;
+  readonly d: number;
+  readonly batch: number;
+  private readonly data: Float64Array;
+  private readonly rng: Rng;
+  private readonly perm: Uint32Array;
+  private pos: number;
+  private readonly buf: Float64Array;
+
+  constructor(data: Float64Array, rows: number, d: number, batch: number, rng: Rng) {
+    checkPositiveInt('rows', rows); checkPositiveInt('d', d); checkPositiveInt('batch', batch);
+    if (data.length < rows * d) throw new CriticInputError(`data holds ${data.length} numbers, fewer than ${rows}×${d}`);
+    if (batch > rows) throw new CriticInputError(`batch ${batch} exceeds the ${rows} rows`);
+    this.data = data; this.rows = rows; this.d = d; this.batch = batch; this.rng = rng;
+    this.perm = new Uint32Array(rows);
+    for (let i = 0; i < rows; i++) this.perm[i] = i;
+    this.pos = rows; // shuffle on first use
+    this.buf = new Float64Array(batch * d);
+  }
+
+  /** The next batch (batch × d, the same buffer every call: copy it to keep it). */
+  next(): Float64Array {
+    const { d, batch, perm, data, buf } = this;
+    for (let j = 0; j < batch; j++) {
+      if (this.pos >= this.rows) {
+        for (let i = this.rows - 1; i > 0; i--) {
+          const k = this.rng.int(i + 1);
+          const t = perm[i]; perm[i] = perm[k]; perm[k] = t;
+        }
+        this.pos = 0;
+      }
+      const src = perm[this.pos++] * d;
+      for (let k = 0; k < d; k++) buf[j * d + k] = data[src + k];
+    }
+    return buf;
+  }
+}
+
+// ---------------------------------------------------------------- training
+
+export interface TrainCriticOptions {
+  readonly objective: CriticObjective;
+  readonly optimizer: Optimizer;
+  readonly steps: number;
+  /** rows per batch from each side (default: all rows, full batch) */
+  readonly batch?: number;
+  /** seeds the minibatches and the interpolates */
+  readonly seed: number;
+}
+
+/**
+ * Trains the critic in place on fixed real rows P and generated rows Q; returns the
+ * loss per step. A non-finite loss throws an IntegrationError naming the step, with
+ * the losses so far as .partial.
+ */
+export function trainCritic(critic: MlpCritic, P: Float64Array, nP: number, Q: Float64Array, nQ: number, opts: TrainCriticOptions): Float64Array {
+  if (!Number.isSafeInteger(opts.steps) || opts.steps < 0) throw new CriticInputError(`steps must be a non-negative integer, got ${String(opts.steps)}`);
+  const rng = new Rng(opts.seed);
+  const full = opts.batch === undefined;
+  const bP = full ? null : new Minibatcher(P, nP, critic.d, Math.min(opts.batch!, nP), rng.split());
+  const bQ = full ? null : new Minibatcher(Q, nQ, critic.d, Math.min(opts.batch!, nQ), rng.split());
+  const penRng = rng.split();
+  const grad = new Float64Array(critic.size);
+  const losses = new Float64Array(opts.steps);
+  for (let s = 0; s < opts.steps; s++) {
+    const r = bP && bQ
+      ? criticObjective(critic, opts.objective, bP.next(), bP.batch, bQ.next(), bQ.batch, { grad, rng: penRng })
+      : criticObjective(critic, opts.objective, P, nP, Q, nQ, { grad, rng: penRng });
+    if (!Number.isFinite(r.loss)) throw new IntegrationError(`critic training diverged at step ${s}: loss ${r.loss}`, losses.slice(0, s));
+    losses[s] = r.loss;
+    opts.optimizer.step(critic.params, grad);
+  }
+  return losses;
+}
