@@ -84,9 +84,10 @@ function affineRoot(arg: Expr, t: string): number | undefined {
 /**
  * Numeric Hermite coefficients a_k = E[F(√s g) h_k(g)], k = 0..K, of an Expr F in
  * the single symbol t, by piecewise Gauss–Legendre split at F's kinks
- * (geometric convergence for piecewise smooth F). F must have no other symbols.
+ * (geometric convergence for piecewise smooth F; `nodesPerPanel` Gauss–Legendre nodes on
+ * each half-unit panel). F must have no other symbols.
  */
-export function numericHermiteCoefficients(F: Expr, t: string, variance: number, K: number): Float64Array {
+export function numericHermiteCoefficients(F: Expr, t: string, variance: number, K: number, nodesPerPanel = 24): Float64Array {
   const others = [...freeSymbols(F)].filter((n) => n !== t);
   if (others.length) throw new ArgumentError(`numeric Hermite coefficients need numeric values for ${others.join(', ')}`);
   if (!(variance >= 0)) throw new ArgumentError(`variance must be ≥ 0, got ${variance}`);
@@ -100,7 +101,7 @@ export function numericHermiteCoefficients(F: Expr, t: string, variance: number,
     return a;
   }
   const breaks = kinkPoints(F, t).map((r) => r / sd);
-  const a = hermiteCoefficientsPiecewise(f, K, breaks);
+  const a = hermiteCoefficientsPiecewise(f, K, breaks, nodesPerPanel);
   let largest = 0;
   for (let k = 0; k <= K; k++) {
     if (!Number.isFinite(a[k])) throw new ArgumentError(`the Hermite coefficient a_${k} is not finite (is the expectation defined?)`);

@@ -43,7 +43,7 @@
 
 import { InputError } from '../core/index.ts';
 import {
-  type Expr, type Num, add, mul, pow, call, sym, rat, num, numAdd, numMul, numPowInt, ZERO, ONE, MINUS_ONE, HALF, PI,
+  type Expr, type Num, add, mul, pow, div, call, sym, rat, num, numAdd, numMul, numPowInt, ZERO, ONE, MINUS_ONE, HALF, PI,
   dependsOn, freeSymbols, isZero, isExact, numValue, mapChildren, equal,
 } from './expr.ts';
 import { print } from './print.ts';
@@ -53,11 +53,13 @@ import { evaluate } from './evaluate.ts';
 import {
   type Poly, polyFromExpr, polyToExpr, polyTerms, polyAdd, polyMul, polyScale, polyConst, polyAtom,
   polyPow, polyIsZero, polyConstValue, polyEqual, polyIn,
+  polyIsExact,
 } from './poly.ts';
+import { exactPolynomialExpectation, exactExpectationResult, allNumbersExact } from './gaussian-exact.ts';
 import {
   type PolyMatrix, SteinReducer, covarianceAsPolys, matVec, dot, mulPoly, wickExpectation,
 } from './gaussian-wick.ts';
-import { type ActKind, singleMoment, pairMoment, sqrtExpr } from './gaussian-table.ts';
+import { type ActKind, singleMoment, pairMoment, sqrtExpr, parity } from './gaussian-table.ts';
 import {
   normalizedHermiteExpr, numericHermiteCoefficients, numericValue, freshSymbol, kinkPoints,
 } from './gaussian-hermite.ts';
@@ -81,6 +83,12 @@ export interface GaussianExpectationResult {
    * `quadratureOrder` and, where the coefficients are numeric, `errorEstimate`.
    */
   readonly method: string;
+  /**
+   * The exact value as decimal text ("p" or "p/q") when it is known exactly but is not an
+   * exact f64 rational (numerator or denominator beyond 2^53): expr is then the nearest
+   * float (exact: false, errorEstimate half an ulp) or, beyond the f64 range, exp(ln v).
+   */
+  readonly exactValue?: string;
   /** The Hermite truncation order when the hermite method ran. */
   readonly truncationOrder?: number;
   /**
@@ -109,6 +117,8 @@ export class GaussianExpectationError extends InputError {
 const DEFAULT_HERMITE_ORDER = 20;
 const MAX_HERMITE_ORDER = 400;
 const MAX_TRIG_FACTORS = 12;
+/** Largest k whose closed-form h_k coefficients (factorials) are exact in f64. */
+const EXACT_HERMITE_MAX = 18;
 
 // ---------------------------------------------------------------- validation
 
@@ -336,6 +346,10 @@ export function gaussianExpectation(
   if (!Number.isInteger(K) || K < 0 || K > MAX_HERMITE_ORDER) {
     throw new GaussianExpectationError(`hermiteOrder must be an integer in 0..${MAX_HERMITE_ORDER}, got ${K}`);
   }
+  // Rational polynomials with a rational covariance and mean: exact BigInt Isserlis by
+  // counting over linear forms (gaussian-exact.ts), no expansion of powers of sums.
+  const ex = exactPolynomialExpectation(e, vars, cov, opts.mean);
+  if (ex) return { ...exactExpectationResult(ex), method: 'isserlis' };
   return new Engine(vars, cov, K, true).run(e, opts.mean);
 }
 
@@ -352,8 +366,12 @@ class Engine {
     this.sigma = covarianceAsPolys(cov);
   }
 
+  /** Whether the input's numbers are all exact rationals: then a float coefficient means an overflow (exact: false). */
+  private exactInputs = true;
+
   run(e: Expr, mean?: readonly Expr[]): GaussianExpectationResult {
     const { vars } = this;
+    this.exactInputs = allNumbersExact([e, ...this.cov.flat(), ...(mean ?? [])]);
     if (mean && mean.some((m) => !isZero(m))) {
       e = substitute(e, new Map(vars.map((v, i) => [v, add(sym(v), mean[i])] as const)));
     }
@@ -377,6 +395,8 @@ class Engine {
       if (r.truncationOrder !== undefined) truncationOrder = Math.max(truncationOrder ?? 0, r.truncationOrder);
       mergeQuadrature(quad, r, 1);
     }
+    // a coefficient beyond 2^53 from exact inputs makes the Isserlis part a float
+    if (this.exactInputs && !polyIsExact(polySum)) exact = false;
     const expr = add(polyToExpr(polySum), ...others);
     const method = [...new Set(methods)].join('+') || 'isserlis';
     return {
@@ -392,6 +412,7 @@ class Engine {
     const { vars } = this;
     const varSet = new Set(vars);
     const out = new Map<string, Batch>();
+    const parts = new Map<string, Poly[]>();
     const p = polyFromExpr(e);
     for (const t of polyTerms(p)) {
       const polyParts: Poly[] = [polyConst(t.coeff)];
@@ -423,17 +444,20 @@ class Engine {
       factors.sort((a, b) => (factorKey(a) < factorKey(b) ? -1 : factorKey(a) > factorKey(b) ? 1 : 0));
       const key = factors.map(factorKey).join('*');
       const poly = polyMul(...polyParts);
-      const old = out.get(key);
-      if (old) old.poly = polyAdd(old.poly, poly);
-      else out.set(key, { poly, factors });
+      // one polyAdd per batch at the end: adding term by term copied the growing sum each time (quadratic)
+      const list = parts.get(key);
+      if (list) list.push(poly);
+      else { parts.set(key, [poly]); out.set(key, { poly, factors }); }
     }
+    for (const [key, list] of parts) if (list.length > 1) out.get(key)!.poly = polyAdd(...list);
     return [...out.values()].filter((b) => !polyIsZero(b.poly));
   }
 
   batch(b: Batch): Partial {
     const merged = this.mergeSameArgument(b);
     if (merged.factors.length === 0) {
-      return { expr: polyToExpr(wickExpectation(this.sigma, splitByVariables(merged.poly, this.vars))), exact: true, methods: ['isserlis'] };
+      const w = wickExpectation(this.sigma, splitByVariables(merged.poly, this.vars));
+      return { expr: polyToExpr(w), exact: !this.exactInputs || polyIsExact(w), methods: ['isserlis'] };
     }
     const opaque = merged.factors.some((f) => f.type === 'opaque');
     if (!opaque) {
@@ -450,12 +474,149 @@ class Engine {
           const r = this.stein(merged.poly, exps, actList);
           if (r) return { expr: r, exact: true, methods: ['closed-form'] };
         }
+        const bump = acts.find((f) => f.fn === 'derf' && polyIsZero(f.aff.b));
+        if (bump) {
+          const r = this.tilt(merged, bump);
+          if (r) return { expr: r, exact: true, methods: ['closed-form'] };
+        }
+        // (only as many half-spaces as variables they involve: dependent forms, e.g. relu(u)relu(v)relu(u+v),
+        // keep going to the polar quadrature, which is f64-accurate there)
+        const involved = this.vars.filter((_, i) => actList.some((f) => !polyIsZero(f.aff.lin[i]))).length;
+        if (exps.length === 0 && trig.length === 0 && actList.length >= 3 && new Set(actList.map((f) => f.aff.key)).size <= involved
+          && actList.every((f) => (f.fn === 'relu' || f.fn === 'step') && polyIsZero(f.aff.b))) {
+          let poly = merged.poly;
+          for (const f of actList) if (f.fn === 'relu') poly = polyMul(poly, affinePoly(f.aff, this.vars));
+          const r = this.halfSpaces(poly, actList.map((f) => f.aff));
+          if (r) return { expr: tidyExpand(r), exact: true, methods: ['closed-form'] };
+        }
       }
+      const zero = this.oddPartVanishes(merged);
+      if (zero) return { expr: ZERO, exact: true, methods: ['closed-form'] };
     }
     if (!this.allowFallback) {
       throw new GaussianExpectationError(`no closed form for E[${print(this.batchExpr(merged))}]`);
     }
     return this.fallback(merged);
+  }
+
+  /**
+   * Gaussian tilt by a bump erf′(l·x)^p = (2/√π)^p e^{−p (l·x)²}: with s = lᵀΣl,
+   * E_Σ[e^{−p(l·x)²} F(x)] = (1 + 2ps)^{−1/2} E_Σ'[F(x)], Σ' = Σ − 2p Σl lᵀΣ/(1 + 2ps)
+   * (the density times the bump, renormalised). The rest of the batch is taken under
+   * Σ' by closed forms only (further bumps tilt again); null when one is missing.
+   * This is how products of erf-family activations and their derivatives reduce to
+   * the pair table (E[erf′(u) v erf(w)], E[erf′(u) erf′(v) erf(w) erf(z)], ...).
+   */
+  tilt(b: Batch, bump: Extract<Factor, { type: 'affine' }>): Expr | null {
+    const { vars, sigma } = this;
+    const p = rat(bump.power);
+    const sl = matVec(sigma, bump.aff.lin);
+    const s = dot(bump.aff.lin, sl);
+    const D = polyToExpr(polyAdd(polyConst(1), polyScale(s, numMul(p, rat(2)))));
+    const Dinv = pow(D, MINUS_ONE);
+    const cov = vars.map((_, i) => vars.map((__, j) =>
+      add(polyToExpr(sigma[i][j]), mul(rat(-2), p, polyToExpr(sl[i]), polyToExpr(sl[j]), Dinv))));
+    const rest: Batch = { poly: b.poly, factors: b.factors.filter((f) => f !== bump) };
+    const sub = new Engine(vars, cov, this.K, false);
+    let inner: GaussianExpectationResult;
+    try {
+      inner = sub.run(sub.batchExpr(rest));
+    } catch (err) {
+      if (err instanceof GaussianExpectationError) return null;
+      throw err;
+    }
+    const pref = mul(pow(mul(rat(2), pow(call('sqrt', PI), MINUS_ONE)), p), pow(sqrtExpr(D), MINUS_ONE));
+    return tidyExpand(mul(pref, inner.expr));
+  }
+
+  /**
+   * Zero by symmetry: when every factor is an even or odd function of a linear form
+   * (no constant), x → −x flips the sign of the monomials of one parity; true when
+   * only those are left.
+   */
+  oddPartVanishes(b: Batch): boolean {
+    let sign = 1;
+    for (const f of b.factors) {
+      if (f.type !== 'affine' || !polyIsZero(f.aff.b)) return false;
+      const kind = f.fn === 'exp' || f.fn === 'relu' || f.fn === 'step' || f.fn === 'softplus' || f.fn === 'sigmoid' ? undefined : f.fn;
+      const par = kind === undefined ? 0 : parity(kind);
+      if (par === 0) return false;
+      if (par === -1 && f.power % 2 === 1) sign = -sign;
+    }
+    return splitByVariables(b.poly, this.vars).every((t) => polyIsZero(t.coeff)
+      || (t.exps.reduce((acc, k) => acc + k, 0) % 2 === 0 ? sign : -sign) === -1);
+  }
+
+  /**
+   * E[p(x) Π_s step(l_s·x)] for three or more half-spaces (relu(w) = w·step(w) folded
+   * into p beforehand): Stein on a variable of each monomial, E[x_i m S] =
+   * Σ_j Σ_ij E[∂_j m S] + Σ_s (Σl_s)_i E[m δ(l_s·x) Π_{t≠s} step(l_t·x)], where the δ term
+   * is the density of l_s·x at 0, (2π l_sᵀΣl_s)^{-1/2}, times the expectation under the
+   * conditional covariance Σ − Σl_s l_sᵀΣ/(l_sᵀΣl_s); down to two half-spaces (the pair
+   * table) or, for a constant, the trivariate orthant probability
+   * 1/8 + (arcsin ρ12 + arcsin ρ13 + arcsin ρ23)/(4π). Null where four or more
+   * half-spaces meet a constant (no closed form).
+   */
+  halfSpaces(p: Poly, forms: readonly Affine[]): Expr | null {
+    const { vars, sigma } = this;
+    if (polyIsZero(p)) return ZERO;
+    const asFactors = (fs: readonly Affine[]) => fs.map((aff) => ({ type: 'affine' as const, fn: 'step' as const, aff, power: 1 }));
+    if (forms.length <= 2) {
+      // the pair table when it has the derivatives the polynomial needs; else condition further
+      const r = this.stein(p, [], asFactors(forms));
+      if (r !== null || forms.length < 2) return r;
+    }
+    const sl = forms.map((f) => matVec(sigma, f.lin));
+    const variance = forms.map((f, i) => dot(f.lin, sl[i]));
+    const parts: Expr[] = [];
+    for (const term of splitByVariables(p, vars)) {
+      if (polyIsZero(term.coeff)) continue;
+      const i = term.exps.findIndex((k) => k > 0);
+      if (i < 0) {
+        if (forms.length === 2) {
+          const r = this.stein(term.coeff, [], asFactors(forms));
+          if (r === null) return null;
+          parts.push(r);
+          continue;
+        }
+        if (forms.length !== 3) return null;
+        const rho = (a: number, b: number) => div(polyToExpr(dot(forms[a].lin, sl[b])), sqrtExpr(mul(polyToExpr(variance[a]), polyToExpr(variance[b]))));
+        const orthant = add(rat(1, 8), mul(pow(mul(rat(4), PI), MINUS_ONE),
+          add(call('arcsin', rho(0, 1)), call('arcsin', rho(0, 2)), call('arcsin', rho(1, 2)))));
+        parts.push(mul(polyToExpr(term.coeff), orthant));
+        continue;
+      }
+      // m = x^exps / x_i
+      const rest = term.exps.slice();
+      rest[i]--;
+      const m = polyScale(mulPoly(term.coeff, polyMul(...rest.map((k, j) => polyPow(polyAtom(vars[j]), k)), polyConst(1))), ONE);
+      // Σ_j Σ_ij ∂_j m
+      let dm = polyConst(0);
+      rest.forEach((k, j) => {
+        if (k === 0 || polyIsZero(sigma[i][j])) return;
+        const lower = rest.slice();
+        lower[j]--;
+        const mono = polyMul(...lower.map((kk, jj) => polyPow(polyAtom(vars[jj]), kk)), polyConst(1));
+        dm = polyAdd(dm, mulPoly(polyScale(mulPoly(term.coeff, mono), rat(k)), sigma[i][j]));
+      });
+      if (!polyIsZero(dm)) {
+        const r = this.halfSpaces(dm, forms);
+        if (r === null) return null;
+        parts.push(r);
+      }
+      for (let s2 = 0; s2 < forms.length; s2++) {
+        const c = sl[s2][i];
+        if (polyIsZero(c)) continue;
+        const vs = polyToExpr(variance[s2]);
+        const cov = vars.map((_, a) => vars.map((__, b) =>
+          add(polyToExpr(sigma[a][b]), mul(MINUS_ONE, polyToExpr(sl[s2][a]), polyToExpr(sl[s2][b]), pow(vs, MINUS_ONE)))));
+        const sub = new Engine(vars, cov, this.K, false);
+        const inner = sub.halfSpaces(m, forms.filter((_, t) => t !== s2));
+        if (inner === null) return null;
+        parts.push(mul(polyToExpr(c), pow(sqrtExpr(mul(rat(2), PI, vs)), MINUS_ONE), inner));
+      }
+    }
+    return add(...parts);
   }
 
   batchExpr(b: Batch): Expr {
@@ -816,7 +977,13 @@ class Engine {
     return this.numericTensor(exps, factors, `E[${described()}] involves ${gs.length} linear forms`);
   }
 
-  /** Mehler: E[F1(w1) F2(w2)] ≈ Σ_{k≤K} a_k b_k ρ^k. */
+  /**
+   * Mehler: E[F1(w1) F2(w2)] ≈ Σ_{k≤K} a_k b_k ρ^k. With numeric coefficients the
+   * truncation error is bounded by Cauchy–Schwarz and Parseval:
+   * |Σ_{k>K} a_k b_k ρ^k| ≤ |ρ|^{K+1} √(A_K B_K), A_K = E[F1²] − Σ_{k≤K} a_k² (likewise B_K),
+   * with E[F²] by 1-D quadrature; `errorEstimate` is that bound plus the coefficients'
+   * quadrature error and rounding.
+   */
   hermiteSeries(
     g1: { dir: Poly[]; items: Expr[] }, g2: { dir: Poly[]; items: Expr[] }, t: string, described: () => string,
   ): Partial {
@@ -830,8 +997,9 @@ class Engine {
     const A = this.hermiteCoefficients(F1, t, s1, K, described);
     const B = this.hermiteCoefficients(F2, t, s2, K, described);
     const s1e = polyToExpr(s1), s2e = polyToExpr(s2), ce = polyToExpr(c);
-    const s1v = numericValue(s1e), s2v = numericValue(s2e);
+    const s1v = numericValue(s1e), s2v = numericValue(s2e), cv = numericValue(ce);
     const terms: Expr[] = [];
+    let absSum = 0;
     for (let k = 0; k <= K; k++) {
       const ak = A.coeffs[k], bk = B.coeffs[k];
       const av = numericValue(ak), bv = numericValue(bk);
@@ -839,6 +1007,7 @@ class Engine {
       if (av !== undefined && bv !== undefined && s1v !== undefined && s2v !== undefined) {
         const coef = (av * bv) / Math.pow(s1v * s2v, k / 2);
         if (coef !== 0) terms.push(mul(num(coef), pow(ce, rat(k))));
+        if (cv !== undefined) absSum += Math.abs(coef * cv ** k);
       } else {
         const rho = mul(ce, pow(sqrtExpr(mul(s1e, s2e)), MINUS_ONE));
         terms.push(mul(ak, bk, pow(rho, rat(k))));
@@ -848,31 +1017,72 @@ class Engine {
     const v = numericValue(expr);
     if (v !== undefined) expr = num(v);
     const exact = A.exact && B.exact && finite <= this.K;
-    return { expr, exact, methods: ['hermite'], truncationOrder: K };
+    const out: Partial = { expr, exact, methods: ['hermite'], truncationOrder: K };
+    if (!exact && v !== undefined && s1v !== undefined && s2v !== undefined && cv !== undefined) {
+      const tailA = finite === deg1 ? 0 : this.parsevalTail(F1, t, s1v, A.coeffs);
+      const tailB = finite === deg2 ? 0 : this.parsevalTail(F2, t, s2v, B.coeffs);
+      const rho = s1v * s2v > 0 ? Math.min(1, Math.abs(cv) / Math.sqrt(s1v * s2v)) : 0;
+      const truncation = Math.pow(rho, K + 1) * Math.sqrt(tailA * tailB);
+      out.errorEstimate = truncation + A.error * Math.sqrt(B.norm2) + B.error * Math.sqrt(A.norm2) + 64 * Number.EPSILON * absSum;
+    }
+    return out;
   }
 
-  /** a_k = E[F(w) h_k(w/√s)], w ~ N(0, s): exact (closed form in 1-D) when possible, else numeric. */
-  hermiteCoefficients(F: Expr, t: string, s: Poly, K: number, described: () => string): { coeffs: Expr[]; exact: boolean } {
+  /**
+   * E[F(w)²] − Σ_{k≤K} a_k² for w ~ N(0, s) (the Parseval tail of the Hermite series),
+   * with a margin for the rounding of the subtraction; Infinity when E[F²] is not finite.
+   */
+  parsevalTail(F: Expr, t: string, s: number, coeffs: readonly Expr[]): number {
+    const F2 = mul(F, F);
+    const env: Record<string, number> = Object.create(null);
+    const q = gaussianQuadrature1d((x) => { env[t] = x; return evaluate(F2, env); }, s, kinkPoints(F2, t), 2 * polyDegreeIn(F2, t) + 4);
+    if (typeof q === 'string') return Infinity;
+    let sum = 0;
+    for (const a of coeffs) { const x = numericValue(a) ?? NaN; sum += x * x; }
+    if (!Number.isFinite(sum)) return Infinity;
+    return Math.max(0, q.value - sum) + q.error + 1e-15 * q.value;
+  }
+
+  /**
+   * a_k = E[F(w) h_k(w/√s)], w ~ N(0, s): exact (closed form in 1-D) when possible, else
+   * numeric. Closed forms of h_k carry factorials that are not exact in f64 beyond
+   * k = EXACT_HERMITE_MAX, so a numeric variance with a larger K takes the numeric
+   * coefficients (stable three-term recurrence under piecewise Gauss–Legendre) instead.
+   * `error` bounds the absolute error of the coefficient vector (ℓ², rough), `norm2` is Σ a_k².
+   */
+  hermiteCoefficients(
+    F: Expr, t: string, s: Poly, K: number, described: () => string,
+  ): { coeffs: Expr[]; exact: boolean; error: number; norm2: number } {
     const sExpr = polyToExpr(s);
-    const sub = new Engine([t], [[sExpr]], 0, false);
-    const coeffs: Expr[] = [];
-    try {
-      const z = mul(sym(t), pow(call('sqrt', sExpr), MINUS_ONE));
-      for (let k = 0; k <= K; k++) {
-        coeffs.push(sub.run(mul(F, normalizedHermiteExpr(k, z))).expr);
-      }
-      return { coeffs, exact: true };
-    } catch (err) {
-      if (!(err instanceof GaussianExpectationError)) throw err;
-    }
     const sv = numericValue(sExpr);
     const others = [...freeSymbols(F)].filter((n) => n !== t);
-    if (sv === undefined || others.length) {
+    const numericPossible = sv !== undefined && others.length === 0;
+    const norm2Of = (cs: Expr[]) => cs.reduce((acc, x) => acc + (numericValue(x) ?? 0) ** 2, 0);
+    if (K <= EXACT_HERMITE_MAX || !numericPossible || polynomialDegree(F, t) !== undefined) {
+      const sub = new Engine([t], [[sExpr]], 0, false);
+      const coeffs: Expr[] = [];
+      try {
+        const z = mul(sym(t), pow(call('sqrt', sExpr), MINUS_ONE));
+        for (let k = 0; k <= K; k++) {
+          coeffs.push(sub.run(mul(F, normalizedHermiteExpr(k, z))).expr);
+        }
+        const norm2 = norm2Of(coeffs);
+        return { coeffs, exact: true, error: 64 * Number.EPSILON * (K + 1) * Math.sqrt(norm2), norm2 };
+      } catch (err) {
+        if (!(err instanceof GaussianExpectationError)) throw err;
+      }
+    }
+    if (!numericPossible) {
       throw new GaussianExpectationError(
         `no closed form for E[${described()}]; its Hermite series needs numeric values for ${[...(sv === undefined ? [`the variance ${print(sExpr)}`] : []), ...others].join(', ')}`);
     }
-    const a = numericHermiteCoefficients(F, t, sv, K);
-    return { coeffs: [...a].map((x) => num(x)), exact: false };
+    const a = numericHermiteCoefficients(F, t, sv, K, 32);
+    const check = numericHermiteCoefficients(F, t, sv, K, 24);
+    let diff2 = 0;
+    for (let k = 0; k <= K; k++) diff2 += (a[k] - check[k]) ** 2;
+    const coeffs = [...a].map((x) => num(x));
+    const norm2 = norm2Of(coeffs);
+    return { coeffs, exact: false, error: Math.sqrt(diff2) + 64 * Number.EPSILON * (K + 1) * Math.sqrt(norm2), norm2 };
   }
 
   /** Numeric tensor Gauss–Hermite over all variables (numeric covariance, ≤ 4 variables). */

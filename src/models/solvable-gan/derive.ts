@@ -3,14 +3,12 @@
 // order 1/n, computed with the high-dimensional vector algebra and the Gaussian
 // expectation engine. Nothing here is transcribed from the paper's equations.
 
-import { type Expr, ONE, ZERO, add, mul, pow, rat, sym, sub, call } from '../../symbolic/index.ts';
-import { simplify } from '../../symbolic/index.ts';
+import { type Expr, ONE, ZERO, add, mul, pow, rat, sym } from '../../symbolic/index.ts';
 import { expand, polyFromExpr, polyIn, polyTerms } from '../../symbolic/index.ts';
 import {
-  type HighDimSpace, type Vec, H, vec, vadd, vscale, inner, normalize, coefficientOfH, truncateInH,
-  projectionCovariance,
+  type HighDimSpace, type Vec, H, vec, vadd, vscale, inner, normalize,
 } from '../../symbolic/index.ts';
-import { gaussianExpectation } from '../../symbolic/index.ts';
+import { type OnlineStep, type OverlapVariable, overlapDrifts, coordinateSde } from '../../symbolic/index.ts';
 import type { System } from '../../symbolic/index.ts';
 import { type Normalization, entryName, vectorEntryName, paramNames, stateNames } from './spec.ts';
 import { ArgumentError } from '../../core/index.ts';
@@ -114,27 +112,12 @@ function microscopicStep(d: number, normalization: Normalization, coordinate = f
   return { space, wNew, vNew, latent: { vars: latentVars, variances } };
 }
 
-/** E[e] over the latent features and the noise projections of the space. */
-function expectation(m: Microscopic, e: Expr): Expr {
-  const proj = projectionCovariance(m.space);
-  const vars = [...m.latent.vars, ...proj.vars];
-  const k = m.latent.vars.length;
-  const cov: Expr[][] = vars.map((_, i) => vars.map((__, j) => {
-    if (i < k || j < k) return i === j && i < k ? m.latent.variances[i] : ZERO;
-    return proj.cov[i - k][j - k];
-  }));
-  const result = gaussianExpectation(e, vars, cov);
-  if (!result.exact) throw new Error('derivation: expected an exact (polynomial) expectation');
-  return noiseAmplitudesToVariances(result.expr);
-}
-
-/** n · E[overlap after one step − overlap before], as h → 0. */
-function expectedRate(m: Microscopic, after: Expr, before: Expr): Expr {
-  const zeroth = expand(sub(coefficientOfH(after, 0), before));
-  if (polyTerms(polyFromExpr(zeroth)).length !== 0) {
-    throw new Error('derivation: the order-1 part of an overlap update is not the old overlap');
-  }
-  return expectation(m, coefficientOfH(after, 1));
+/** The step as the lifted derivation (src/symbolic/online.ts) reads it. */
+function onlineStep(m: Microscopic): OnlineStep {
+  const vars = m.latent.vars;
+  const cov = vars.map((_, i) => vars.map((__, j) => (i === j ? m.latent.variances[i] : ZERO)));
+  const next = new Map<string, Vec>([['w', m.wNew], ...m.vNew.map((v, l) => [`v${l + 1}`, v] as const)]);
+  return { space: m.space, latent: { vars, cov }, next, after: noiseAmplitudesToVariances };
 }
 
 /**
@@ -148,31 +131,15 @@ export function deriveCoordinateSde(d: number, normalization: Normalization = 'c
   if (!Number.isInteger(d) || d < 1) throw new ArgumentError(`d must be an integer ≥ 1, got ${d}`);
   const m = microscopicStep(d, normalization, true);
   const coord = coordinateNames(d);
-  const k = sym('k');
-  const e = vec(['e', ONE]);
-  const rows: Array<{ name: string; after: Vec; before: Expr }> = [
-    ...coord.u.map((name) => ({ name, after: null as unknown as Vec, before: sym(name) })),
-    ...coord.v.map((name, l) => ({ name, after: m.vNew[l], before: sym(name) })),
-    { name: coord.w, after: m.wNew, before: sym(coord.w) },
+  const rows = [
+    ...coord.u.map((name) => ({ name, direction: null })),
+    ...coord.v.map((name, l) => ({ name, direction: `v${l + 1}` })),
+    { name: coord.w, direction: 'w' },
   ];
-  const drift: Expr[] = [], diffusion: Expr[] = [];
-  for (const row of rows) {
-    if (row.after === null) { drift.push(ZERO); diffusion.push(ZERO); continue; }
-    // Δ = (eᵀx_new − eᵀx)/k, kept to order k² (E can only raise the order: covariances are O(1) or O(k))
-    const delta = truncateInH(expand(mul(pow(k, rat(-1)), sub(inner(m.space, e, row.after), mul(k, row.before)))), 2, -Infinity, 'k');
-    if (!isZeroExpr(expand(coefficientOfH(delta, 0, 'k')))) throw new Error(`derivation: ${row.name} moves at order 1 per step`);
-    const mean = expectation(m, delta);
-    const second = expectation(m, truncateInH(expand(mul(delta, delta)), 2, -Infinity, 'k'));
-    if (!isZeroExpr(expand(coefficientOfH(mean, 1, 'k')))) throw new Error(`derivation: ${row.name} has a drift of order n^{-1/2}`);
-    drift.push(simplify(coefficientOfH(mean, 2, 'k')));
-    const variance = simplify(coefficientOfH(second, 2, 'k'));
-    diffusion.push(isZeroExpr(variance) ? ZERO : sqrtOfSquare(variance));
-  }
+  const { drift, diffusion } = coordinateSde(onlineStep(m), rows);
   const overlaps = stateNames(d);
   return { state: rows.map((r) => r.name), params: [...paramNames(d), ...overlaps], drift, diffusion };
 }
-
-const isZeroExpr = (e: Expr) => e.kind === 'num' && e.p === 0;
 
 /** g² with sqrt(X)² written as X (a diffusion's square root is of a variance, X ≥ 0). */
 export function squareOfDiffusion(g: Expr): Expr {
@@ -187,18 +154,6 @@ export function squareOfDiffusion(g: Expr): Expr {
   return expand(add(...out));
 }
 
-/** sqrt(c·X) printed as c'·sqrt(X) when the variance has a perfect-square constant factor. */
-function sqrtOfSquare(variance: Expr): Expr {
-  if (variance.kind === 'mul') {
-    const squares = variance.factors.filter((f) => f.kind === 'pow' && f.exp.kind === 'num' && f.exp.p === 2 && f.exp.q === 1);
-    const rest = variance.factors.filter((f) => !squares.includes(f));
-    if (squares.length) {
-      return mul(...squares.map((f) => (f as { base: Expr }).base), call('sqrt', mul(...rest)));
-    }
-  }
-  return call('sqrt', variance);
-}
-
 /**
  * The macroscopic ODE of the solvable GAN with d features: states P, q, r (and S
  * for d > 1), derived from the microscopic update, for either normalisation.
@@ -206,17 +161,16 @@ function sqrtOfSquare(variance: Expr): Expr {
 export function deriveOverlapOde(d: number, normalization: Normalization = 'column'): System {
   if (!Number.isInteger(d) || d < 1) throw new ArgumentError(`d must be an integer ≥ 1, got ${d}`);
   const m = microscopicStep(d, normalization);
-  const space = m.space;
-  const u = (j: number) => vec([`u${j + 1}`, ONE]);
-  const after = new Map<string, Expr>();
-  for (let j = 0; j < d; j++) for (let l = 0; l < d; l++) after.set(entryName('P', j, l, d), inner(space, u(j), m.vNew[l]));
-  for (let j = 0; j < d; j++) after.set(vectorEntryName('q', j, d), inner(space, u(j), m.wNew));
-  for (let l = 0; l < d; l++) after.set(vectorEntryName('r', l, d), inner(space, m.vNew[l], m.wNew));
+  const overlaps: OverlapVariable[] = [];
+  for (let j = 0; j < d; j++) for (let l = 0; l < d; l++) overlaps.push({ name: entryName('P', j, l, d), a: `u${j + 1}`, b: `v${l + 1}` });
+  for (let j = 0; j < d; j++) overlaps.push({ name: vectorEntryName('q', j, d), a: `u${j + 1}`, b: 'w' });
+  for (let l = 0; l < d; l++) overlaps.push({ name: vectorEntryName('r', l, d), a: `v${l + 1}`, b: 'w' });
   for (let l = 0; l < d; l++) {
-    for (let k = l + 1; k < d; k++) after.set(entryName('S', l, k, d), inner(space, m.vNew[l], m.vNew[k]));
+    for (let k = l + 1; k < d; k++) overlaps.push({ name: entryName('S', l, k, d), a: `v${l + 1}`, b: `v${k + 1}` });
   }
+  const byName = new Map(overlaps.map((o) => [o.name, o] as const));
   const state = stateNames(d);
-  const drift = state.map((name) => expectedRate(m, after.get(name)!, sym(name)));
+  const drift = overlapDrifts(onlineStep(m), state.map((name) => byName.get(name)!));
   return { state, params: paramNames(d), drift };
 }
 
