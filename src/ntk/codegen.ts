@@ -164,16 +164,27 @@ export function diagSource(plan: KernelPlan): string {
 export const TILE = 64;
 
 /**
+ * Length of the scratch buffer `rows` takes (ROW): TILE input dot products, then the
+ * transposed NNGP and NTK values of one tile (TILE² each), written to the mirror tile
+ * row by row once the tile is done.
+ */
+export const ROW_SCRATCH = TILE + 2 * TILE * TILE;
+
+/**
  * `rows(X1, X2, N1, N2, D1, R1, D2, R2, NNGP, NTK, BLOCKS, nBlocks, sym, ROW, EXT, OUT)`:
  * for each row block starting at BLOCKS[b] (TILE rows), the TILE×TILE tiles of its
- * entries: every column when not sym; when sym (a Gram matrix) only j ≥ i, each
- * value also written to (j, i) while the tile is in cache, and the diagonal uses
- * S = s_i exactly. ROW is a TILE scratch row of input dot products.
+ * entries: every column when not sym; when sym (a Gram matrix) only j ≥ i, and the
+ * diagonal uses S = s_i exactly. The mirror (j, i) of an off-diagonal tile is written
+ * tile-locally: each value also goes, transposed, into the scratch ROW (offsets TILE and
+ * TILE + TILE²), which is copied row by row into the mirror tile when the tile is done
+ * (contiguous writes instead of one N2-strided write per entry). Inside a diagonal tile
+ * the mirror is written directly (its rows are the tile's own). ROW has ROW_SCRATCH entries.
  */
 export function rowsSource(plan: KernelPlan): string {
   const { d, depth: L, wantNtk } = plan;
   const DS = L + 1;
   const std = plan.parameterization === 'standard';
+  const TT = TILE * TILE;
   const lines: string[] = [
     PREAMBLE,
     constantTables(plan),
@@ -218,9 +229,21 @@ export function rowsSource(plan: KernelPlan): string {
   // A Gram diagonal entry is its row's output variance (the diagonal formulas), bit for bit.
   lines.push(`const v = onDiag ? D1[ib + ${L}] : S;`);
   lines.push('NNGP[out + j] = v;');
-  lines.push('if (sym) NNGP[j * N2 + i] = v;');
-  if (wantNtk) lines.push('NTK[out + j] = T;', 'if (sym) NTK[j * N2 + i] = T;');
-  lines.push('}', '}', '}', '}', '};');
+  if (wantNtk) lines.push('NTK[out + j] = T;');
+  lines.push(`if (sym) {`);
+  lines.push(`if (j0 !== i0) { const t = ${TILE} + (i - i0) + (j - j0) * ${TILE}; ROW[t] = v;${wantNtk ? ` ROW[t + ${TT}] = T;` : ''} }`);
+  lines.push(`else { NNGP[j * N2 + i] = v;${wantNtk ? ' NTK[j * N2 + i] = T;' : ''} }`);
+  lines.push('}');
+  lines.push('}', '}');
+  // the mirror tile, row by row from the transposed scratch
+  // (generated names stay within the 'ntk' vocabulary of compile/emit.ts: k runs over the tile's columns)
+  lines.push('if (sym && j0 !== i0) {');
+  lines.push('for (let k = j0; k < j1; k++) {');
+  lines.push(`const p = ${TILE} + (k - j0) * ${TILE}, o = k * N2 + i0;`);
+  lines.push('for (let c = 0; c < i1 - i0; c++) NNGP[o + c] = ROW[p + c];');
+  if (wantNtk) lines.push(`for (let c = 0; c < i1 - i0; c++) NTK[o + c] = ROW[p + ${TT} + c];`);
+  lines.push('}', '}');
+  lines.push('}', '}', '};');
   return lines.join('\n');
 }
 

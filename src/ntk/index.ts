@@ -7,7 +7,7 @@ export * from './architecture.ts';
 export { parseArchitecture, ArchitectureParseError } from './parse.ts';
 export { elementwise, type ElementwiseActivation, type ElementwiseAccuracy, type ElementwiseOptions } from './elementwise.ts';
 export {
-  kernels, kernelsAsync, shutdownKernelWorkers, toMatrix, KernelInputError,
+  kernels, kernelsAsync, shutdownKernelWorkers, warmKernelWorkers, toMatrix, KernelInputError,
   type Matrix, type Inputs, type KernelResult, type KernelOptions,
 } from './kernels.ts';
 export { dualFunction, diagFunction } from './codegen.ts';
@@ -15,4 +15,6 @@ export * from './finite.ts';
 export * from './predict.ts';
 export * from './recursion.ts';
 export * from './compiled.ts';
+export * from './gan-kernel.ts';
+export * from './critic.ts';
 export { empiricalNtkWidthRate, relativeFrobenius, gaussianRows, type WidthRate } from './width-rate.ts';

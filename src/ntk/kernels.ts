@@ -8,7 +8,7 @@
 
 import { Worker } from 'node:worker_threads';
 import type { Architecture } from './architecture.ts';
-import { type DiagFn, type RowsFn, type KernelPlan, TILE, allTemplated, compileSource, diagSource, kernelPlan, rowsSource } from './codegen.ts';
+import { type DiagFn, type RowsFn, type KernelPlan, ROW_SCRATCH, TILE, allTemplated, compileSource, diagSource, kernelPlan, rowsSource } from './codegen.ts';
 import { ArgumentError } from '../core/index.ts';
 import { chooseTwinThreads } from '../compile/index.ts';
 
@@ -76,7 +76,7 @@ export interface KernelResult {
   readonly gram: boolean;
   /** per hidden layer: how its dual was computed ('closed-form' or the elementwise method) */
   readonly methods: readonly string[];
-  /** worker threads used (0: the calling thread) */
+  /** threads used: 0 for the calling thread alone, else that many (the calling thread and threads − 1 workers) */
   readonly threads: number;
 }
 
@@ -88,6 +88,27 @@ export interface KernelOptions {
    * 2^18 entries and every activation has a closed form; else 0).
    */
   readonly threads?: number;
+  /**
+   * Buffers to write the N1×N2 results into (every entry is overwritten), e.g. to
+   * reuse them across calls: fresh multi-MB arrays cost the operating system's page
+   * faults and zeroing on every call, which at N ≥ 4000 is a large part of the time.
+   * `ntk` is needed when the NTK is requested. kernelsAsync needs SharedArrayBuffer-backed
+   * buffers here (else it allocates shared ones).
+   */
+  readonly out?: { readonly nngp: Float64Array; readonly ntk?: Float64Array };
+}
+
+/** The caller's output buffers, checked against the result's shape; null when none were given. */
+function outputBuffers(opts: KernelOptions, n: number, wantNtk: boolean, shared: boolean): { nngp: Float64Array; ntk: Float64Array | null } | null {
+  const out = opts.out;
+  if (out === undefined) return null;
+  const ok = (a: unknown): a is Float64Array => a instanceof Float64Array && a.length === n;
+  if (!ok(out.nngp)) throw new KernelInputError(`out.nngp must be a Float64Array of length ${n} (N1·N2)`);
+  if (wantNtk && !ok(out.ntk)) throw new KernelInputError(`out.ntk must be a Float64Array of length ${n} (N1·N2) when the NTK is requested`);
+  // workers see whole buffers: only shared buffers that are exactly the arrays can be handed over
+  const whole = (a: Float64Array) => a.buffer instanceof SharedArrayBuffer && a.byteOffset === 0 && a.buffer.byteLength === n * 8;
+  if (shared && !(whole(out.nngp) && (!wantNtk || whole(out.ntk!)))) return null;
+  return { nngp: out.nngp, ntk: wantNtk ? out.ntk! : null };
 }
 
 interface Prepared {
@@ -151,12 +172,13 @@ function finish(p: Prepared, nngp: Float64Array, ntk: Float64Array | null, threa
 export function kernels(arch: Architecture, x1: Inputs, x2?: Inputs | null, opts: KernelOptions = {}): KernelResult {
   const p = prepare(arch, x1, x2, opts, false);
   const N1 = p.X1.rows, N2 = p.X2.rows;
-  const nngp = new Float64Array(N1 * N2);
-  const ntk = p.plan.wantNtk ? new Float64Array(N1 * N2) : null;
+  const given = outputBuffers(opts, N1 * N2, p.plan.wantNtk, false);
+  const nngp = given ? given.nngp : new Float64Array(N1 * N2);
+  const ntk = given ? given.ntk : p.plan.wantNtk ? new Float64Array(N1 * N2) : null;
   const rows = compileSource<RowsFn>(rowsSource(p.plan));
   const blocks = Int32Array.from({ length: Math.ceil(N1 / TILE) }, (_, b) => b * TILE);
   rows(p.X1.data, p.X2.data, N1, N2, p.D1, p.R1, p.D2, p.R2, nngp, ntk, blocks, blocks.length, p.gram,
-    new Float64Array(TILE), p.ext, new Float64Array(2));
+    new Float64Array(ROW_SCRATCH), p.ext, new Float64Array(2));
   return finish(p, nngp, ntk, 0);
 }
 
@@ -174,8 +196,13 @@ parentPort.on('message', (m) => {
       cache.set(m.source, fn);
     }
     const f = (b) => new Float64Array(b);
-    fn(f(m.X1), f(m.X2), m.N1, m.N2, f(m.D1), f(m.R1), f(m.D2), f(m.R2), f(m.NNGP), m.NTK ? f(m.NTK) : null,
-      new Int32Array(m.blocks), m.nBlocks, m.sym, new Float64Array(m.tile), null, null);
+    const X1 = f(m.X1), X2 = f(m.X2), D1 = f(m.D1), R1 = f(m.R1), D2 = f(m.D2), R2 = f(m.R2), NNGP = f(m.NNGP);
+    const NTK = m.NTK ? f(m.NTK) : null, ROW = new Float64Array(m.tile);
+    const counter = new Int32Array(m.counter), order = new Int32Array(m.order), one = new Int32Array(1);
+    for (let k = Atomics.add(counter, 0, 1); k < order.length; k = Atomics.add(counter, 0, 1)) {
+      one[0] = order[k];
+      fn(X1, X2, m.N1, m.N2, D1, R1, D2, R2, NNGP, NTK, one, 1, m.sym, ROW, null, null);
+    }
     parentPort.postMessage({ id: m.id, ok: true });
   } catch (e) {
     parentPort.postMessage({ id: m.id, ok: false, error: String((e && e.stack) || e) });
@@ -224,17 +251,17 @@ function toShared(a: Float64Array): Float64Array {
 }
 
 /**
- * Row blocks (TILE rows) per thread, dealt round-robin: each Gram block row has a
- * different length, and interleaving balances the triangle.
+ * The row blocks (TILE rows) in the order threads claim them: most expensive first (a
+ * Gram block row's cost falls linearly with its index), so that the last blocks
+ * claimed are the cheap ones and every thread finishes at about the same time
+ * (longest-processing-time-first on a shared counter: equal cost even when a thread
+ * starts late or the machine is loaded).
  */
-function dealBlocks(N1: number, threads: number): Int32Array[] {
-  const lists: number[][] = Array.from({ length: threads }, () => []);
-  for (let b = 0, t = 0; b * TILE < N1; b++, t = (t + 1) % threads) lists[t].push(b * TILE);
-  return lists.map((l) => {
-    const a = new Int32Array(new SharedArrayBuffer(Math.max(1, l.length) * 4), 0, l.length);
-    a.set(l);
-    return a;
-  });
+function blockOrder(N1: number): Int32Array {
+  const n = Math.ceil(N1 / TILE);
+  const a = new Int32Array(new SharedArrayBuffer(Math.max(1, n) * 4), 0, n);
+  for (let b = 0; b < n; b++) a[b] = b * TILE;
+  return a;
 }
 
 /** Default thread count (the compile runtime's rule): all cores, at most 8, for ≥ 2^18 entries of closed-form activations. */
@@ -243,9 +270,10 @@ function defaultThreads(p: Prepared): number {
 }
 
 /**
- * Same as `kernels`, split over worker threads (row blocks) when that pays
- * (options.threads to force a count; 0 runs on the calling thread). Outputs
- * live in SharedArrayBuffers.
+ * Same as `kernels`, split over threads when that pays (options.threads to force a
+ * count; 0 or 1 runs on the calling thread alone): the calling thread and threads − 1
+ * pooled workers claim row blocks, most expensive first, from a shared counter.
+ * Outputs live in SharedArrayBuffers.
  */
 export async function kernelsAsync(arch: Architecture, x1: Inputs, x2?: Inputs | null, opts: KernelOptions = {}): Promise<KernelResult> {
   const probe = prepare(arch, x1, x2, opts, true);
@@ -255,26 +283,56 @@ export async function kernelsAsync(arch: Architecture, x1: Inputs, x2?: Inputs |
     throw new KernelInputError('worker threads need closed-form activations; elementwise activations run with threads: 0');
   }
   threads = Math.min(threads, Math.ceil(probe.X1.rows / TILE));
-  if (threads === 0) return kernels(arch, x1, x2, opts);
+  if (threads <= 1) return kernels(arch, x1, x2, opts);
   const p = probe;
   const N1 = p.X1.rows, N2 = p.X2.rows;
-  const nngp = new Float64Array(new SharedArrayBuffer(N1 * N2 * 8));
-  const ntk = p.plan.wantNtk ? new Float64Array(new SharedArrayBuffer(N1 * N2 * 8)) : null;
+  const given = outputBuffers(opts, N1 * N2, p.plan.wantNtk, true);
+  const nngp = given ? given.nngp : new Float64Array(new SharedArrayBuffer(N1 * N2 * 8));
+  const ntk = given ? given.ntk : p.plan.wantNtk ? new Float64Array(new SharedArrayBuffer(N1 * N2 * 8)) : null;
   const X1 = toShared(p.X1.data);
   const X2 = p.gram ? X1 : toShared(p.X2.data);
   const source = rowsSource(p.plan);
-  compileSource(source); // checked (and compiled once) here: workers only run sources the runtime accepted
-  const blockLists = dealBlocks(N1, threads);
-  await Promise.all(blockLists.map((blocks, t) => new Promise<void>((resolve, reject) => {
-    const w = poolWorker(t);
+  const rows = compileSource<RowsFn>(source); // checked (and compiled once) here: workers only run sources the runtime accepted
+  const order = blockOrder(N1);
+  const counter = new Int32Array(new SharedArrayBuffer(4));
+  // threads − 1 workers and the calling thread claim blocks from the shared counter
+  // (one fewer worker to start and to wake, no idle main thread)
+  const jobs = Array.from({ length: threads - 1 }, (_, k) => new Promise<void>((resolve, reject) => {
+    const w = poolWorker(k);
     const id = nextJob++;
     w.pending.set(id, { resolve, reject });
     w.worker.ref();
     w.worker.postMessage({
-      id, source, N1, N2, sym: p.gram, blocks: blocks.buffer, nBlocks: blocks.length, tile: TILE,
+      id, source, N1, N2, sym: p.gram, order: order.buffer, counter: counter.buffer, tile: ROW_SCRATCH,
       X1: X1.buffer, X2: X2.buffer, D1: p.D1.buffer, R1: p.R1.buffer, D2: p.D2.buffer, R2: p.R2.buffer,
       NNGP: nngp.buffer, NTK: ntk ? ntk.buffer : null,
     });
-  }).finally(() => { if (pool[t] && pool[t].pending.size === 0) pool[t].worker.unref(); })));
+  }).finally(() => { if (pool[k] && pool[k].pending.size === 0) pool[k].worker.unref(); }));
+  try {
+    const one = new Int32Array(1), row = new Float64Array(ROW_SCRATCH), out = new Float64Array(2);
+    for (let k = Atomics.add(counter, 0, 1); k < order.length; k = Atomics.add(counter, 0, 1)) {
+      one[0] = order[k];
+      rows(X1, X2, N1, N2, p.D1, p.R1, p.D2, p.R2, nngp, ntk, one, 1, p.gram, row, p.ext, out);
+    }
+  } finally {
+    await Promise.allSettled(jobs);
+  }
+  await Promise.all(jobs);
   return finish(p, nngp, ntk, threads);
+}
+
+/**
+ * Starts the kernel worker threads kernelsAsync would use for `threads` threads (the
+ * calling thread is one of them), off the critical path: a later kernelsAsync call finds
+ * them running. Returns when they are up.
+ */
+export async function warmKernelWorkers(threads: number): Promise<void> {
+  if (!Number.isSafeInteger(threads) || threads < 0) throw new KernelInputError(`threads must be a non-negative integer, got ${String(threads)}`);
+  const started: Promise<void>[] = [];
+  for (let k = 0; k < threads - 1; k++) {
+    const fresh = pool.length <= k;
+    const w = poolWorker(k);
+    if (fresh) started.push(new Promise<void>((resolve) => { w.worker.once('online', () => resolve()); }));
+  }
+  await Promise.all(started);
 }

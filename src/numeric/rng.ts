@@ -92,50 +92,61 @@ export function seedSequenceWords(seed: number | bigint, spawnKey: number[] = []
 export const ZIGGURAT_R = 3.6541528853610088;
 const ZIGGURAT_INV_R = 1 / ZIGGURAT_R;
 
-/** Layer tables: kTable (accept thresholds, integers < 2^52), wTable (abscissa scale), fTable (density at edges). */
-const kTable = new Float64Array(256);
-const wTable = new Float64Array(256);
-const fTable = new Float64Array(256);
-/** The same indexed by layer + 256·signBit, so the sign needs no branch. */
-const kSigned = new Float64Array(512);
-const wSigned = new Float64Array(512);
+/** Layer tables of an N-layer ziggurat: k (accept thresholds, integers < 2^bits), w (abscissa scale), f (density at edges). */
+interface ZigguratTables { k: Float64Array; w: Float64Array; f: Float64Array }
 
-(function buildZigguratTables() {
-  const m52 = 4503599627370496;
+/**
+ * The tables of an N-layer normal ziggurat with base-strip edge r, for abscissas of
+ * `bits` random bits (Marsaglia & Tsang's construction, laid out as in NumPy).
+ */
+function buildZigguratTables(N: number, r: number, bits: number): ZigguratTables {
+  const k = new Float64Array(N), w = new Float64Array(N), fT = new Float64Array(N);
+  const m = 2 ** bits;
   const f = (x: number) => Math.exp(-0.5 * x * x);
   // Area of each layer: the base strip (r·f(r) plus the tail) for f(x) = e^{-x²/2}.
   // ∫_r^∞ e^{-x²/2} dx = √(π/2)·erfc(r/√2); erfc from its continued fraction.
-  const r = ZIGGURAT_R;
   const z = r / Math.SQRT2;
   let fr = z, C = z, D = 0;
-  for (let k = 1; k < 200; k++) {
-    D = 1 / (z + (k / 2) * D);
-    C = z + k / 2 / C;
+  for (let i = 1; i < 200; i++) {
+    D = 1 / (z + (i / 2) * D);
+    C = z + i / 2 / C;
     fr *= C * D;
   }
   const tail = Math.sqrt(Math.PI / 2) * Math.exp(-z * z) / (Math.sqrt(Math.PI) * fr);
   const v = r * f(r) + tail;
   let dn = r, tn = r;
   const q = v / f(dn);
-  kTable[0] = Math.floor((dn / q) * m52);
-  kTable[1] = 0;
-  wTable[0] = q / m52;
-  wTable[255] = dn / m52;
-  fTable[0] = 1;
-  fTable[255] = f(dn);
-  for (let i = 254; i >= 1; i--) {
+  k[0] = Math.floor((dn / q) * m);
+  k[1] = 0;
+  w[0] = q / m;
+  w[N - 1] = dn / m;
+  fT[0] = 1;
+  fT[N - 1] = f(dn);
+  for (let i = N - 2; i >= 1; i--) {
     dn = Math.sqrt(-2 * Math.log(v / dn + f(dn)));
-    kTable[i + 1] = Math.floor((dn / tn) * m52);
+    k[i + 1] = Math.floor((dn / tn) * m);
     tn = dn;
-    fTable[i] = f(dn);
-    wTable[i] = dn / m52;
+    fT[i] = f(dn);
+    w[i] = dn / m;
   }
-  for (let i = 0; i < 256; i++) {
-    kSigned[i] = kSigned[i + 256] = kTable[i];
-    wSigned[i] = wTable[i];
-    wSigned[i + 256] = -wTable[i];
+  return { k, w, f: fT };
+}
+
+/** The same tables indexed by layer + N·signBit, so the sign needs no branch. */
+function signedTables(t: ZigguratTables): { k: Float64Array; w: Float64Array } {
+  const N = t.k.length;
+  const k = new Float64Array(2 * N), w = new Float64Array(2 * N);
+  for (let i = 0; i < N; i++) {
+    k[i] = k[i + N] = t.k[i];
+    w[i] = t.w[i];
+    w[i + N] = -t.w[i];
   }
-})();
+  return { k, w };
+}
+
+const T256 = buildZigguratTables(256, ZIGGURAT_R, 52);
+const kTable = T256.k, wTable = T256.w, fTable = T256.f;
+const { k: kSigned, w: wSigned } = signedTables(T256);
 
 // ---------------------------------------------------------------- Rng
 
@@ -323,3 +334,4 @@ export class Rng {
 export function zigguratTables(): { k: Float64Array; w: Float64Array; f: Float64Array } {
   return { k: kTable.slice(), w: wTable.slice(), f: fTable.slice() };
 }
+

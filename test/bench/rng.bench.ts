@@ -1,17 +1,15 @@
-// fillNormal against NumPy's default_rng().standard_normal and a Box–Muller Math.random loop.
-// vitest prints its own table; afterAll prints a side-by-side normals/s table measured in
-// this same run (NumPy timed by test/bench/numpy_normals.py through python3). The side-by-side
-// table is measured while the file is collected (vitest runs no afterAll hooks in bench mode),
-// so it prints before vitest's table.
-import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+// Rng.fillNormal (src/numeric/rng.ts) into a preallocated Float64Array against NumPy's
+// default_rng().standard_normal(out=buf) into a preallocated buffer (one thread each;
+// test/bench/numpy_normals.py served by pyserve.py), and against a Box–Muller
+// Math.random loop, through the fair harness (interleaved rounds, medians, median of
+// per-round ratios). Goal: ≥ 1× NumPy. Different generators cannot agree element-wise:
+// both outputs are checked for their law (mean, variance, fourth moment of the last
+// round, each within 5 standard errors of N(0, 1)'s 0, 1, 3).
 import { bench, describe } from 'vitest';
 import { Rng } from '../../src/numeric/index.ts';
+import { PyBaseline, compare, pythonHas } from './harness.ts';
 
 const SIZES = [1_000_000, 10_000_000];
-const REPEATS = 3;
-const SECONDS_PER_REPEAT = 0.5;
-const NUMPY_SCRIPT = fileURLToPath(new URL('./numpy_normals.py', import.meta.url));
 
 function boxMullerMathRandom(out: Float64Array): Float64Array {
   const n = out.length;
@@ -25,79 +23,54 @@ function boxMullerMathRandom(out: Float64Array): Float64Array {
   return out;
 }
 
-/** Best and median normals/s over REPEATS timed windows of SECONDS_PER_REPEAT. */
-function measureRate(fill: (out: Float64Array) => unknown, n: number): { best: number; median: number } {
+/** Mean, variance and E[x⁴] within 5 standard errors of 0, 1, 3 (Var x = 1, Var x² = 2, Var x⁴ = 96). */
+function normalLaw(who: string, x: ArrayLike<number>): string {
+  const n = x.length;
+  let s1 = 0, s2 = 0, s4 = 0;
+  for (let i = 0; i < n; i++) { const v = x[i], v2 = v * v; s1 += v; s2 += v2; s4 += v2 * v2; }
+  const z = [Math.abs(s1 / n) / Math.sqrt(1 / n), Math.abs(s2 / n - 1) / Math.sqrt(2 / n), Math.abs(s4 / n - 3) / Math.sqrt(96 / n)];
+  const worst = Math.max(...z);
+  if (!(worst <= 5)) throw new Error(`${who}: moments of the normals are ${worst.toFixed(1)} standard errors off N(0, 1)`);
+  return `${who} ${worst.toFixed(1)} SE`;
+}
+
+const status = pythonHas('numpy');
+for (const n of SIZES) {
+  const stream = new Rng(8);
   const buf = new Float64Array(n);
-  fill(buf);
-  const rates: number[] = [];
-  for (let r = 0; r < REPEATS; r++) {
-    let calls = 0;
-    const start = performance.now();
-    let elapsed = 0;
-    do {
-      fill(buf);
-      calls++;
-      elapsed = (performance.now() - start) / 1000;
-    } while (elapsed < SECONDS_PER_REPEAT);
-    rates.push((calls * n) / elapsed);
-  }
-  rates.sort((a, b) => a - b);
-  return { best: rates[rates.length - 1], median: rates[Math.floor(rates.length / 2)] };
-}
-
-type NumpyRate = { alloc: { best: number }; out: { best: number }; numpy: string } | { error: string };
-
-function measureNumpy(n: number): NumpyRate {
-  try {
-    const stdout = execFileSync('python3', [NUMPY_SCRIPT, String(n), String(REPEATS), String(SECONDS_PER_REPEAT)], {
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
-    return JSON.parse(stdout.trim().split('\n').pop()!) as NumpyRate;
-  } catch (e) {
-    return { error: `python3 could not be run: ${(e as Error).message.split('\n')[0]}` };
-  }
-}
-
-function printSideBySide(): void {
-  const rows: Record<string, string>[] = [];
-  for (const n of SIZES) {
-    const stream = new Rng(8);
-    const ours = measureRate((b) => stream.fillNormal(b), n);
-    const boxMuller = measureRate(boxMullerMathRandom, n);
-    const numpy = measureNumpy(n);
-    const row: Record<string, string> = {
-      n: String(n),
-      'Rng.fillNormal M/s (best)': mps(ours.best),
-      'Rng.fillNormal M/s (median)': mps(ours.median),
-      'Box–Muller M/s': mps(boxMuller.best),
-    };
-    if ('error' in numpy) {
-      row['NumPy M/s'] = `skipped (${numpy.error})`;
-    } else {
-      row['NumPy standard_normal(n) M/s'] = mps(numpy.alloc.best);
-      row['NumPy (out=) M/s'] = mps(numpy.out.best);
-      row['ours / NumPy'] = (ours.best / numpy.alloc.best).toFixed(2);
+  const ours = { label: 'Rng.fillNormal (preallocated)', threads: 1, run: () => stream.fillNormal(buf) };
+  if (status.ok) {
+    const py = new PyBaseline('numpy_normals.py', 1);
+    try {
+      await compare({
+        title: `${n} standard normals into a preallocated f64 buffer`,
+        ours,
+        baseline: py.side('NumPy default_rng().standard_normal(out=buf)', 'fill', { n }, true),
+        rounds: 9,
+        rate: { perCall: n / 1e6, unit: 'M normals/s' },
+        goal: 1,
+        check: (a, b) => `law (worst moment, limit 5): ${normalLaw('ours', a)}, ${normalLaw('NumPy', b!)}`,
+      });
+    } finally {
+      await py.close();
     }
-    rows.push(row);
+  } else {
+    console.log(`rng bench: NumPy comparison skipped (${status.why})`);
   }
-  console.log(`\nnormals per second, best of ${REPEATS} × ${SECONDS_PER_REPEAT}s windows (same run):`);
-  console.table(rows);
+  const bm = new Float64Array(n);
+  await compare({
+    title: `${n} standard normals: ours against a Box–Muller Math.random loop`,
+    ours,
+    baseline: { label: 'Box–Muller over Math.random (preallocated)', threads: 1, run: () => boxMullerMathRandom(bm) },
+    rounds: 9,
+    rate: { perCall: n / 1e6, unit: 'M normals/s' },
+    noCold: status.ok, // our first call was in the NumPy comparison
+    check: (a, b) => `law (worst moment, limit 5): ${normalLaw('ours', a)}, ${normalLaw('Box–Muller', b)}`,
+  });
 }
 
-const mps = (r: number) => (r / 1e6).toFixed(1);
-
-describe('standard normals into a Float64Array', () => {
-  for (const n of SIZES) {
-    const rng = new Rng(12345);
-    const buf = new Float64Array(n);
-    bench(`Rng.fillNormal n=${n}`, () => {
-      rng.fillNormal(buf);
-    }, { time: 1500 });
-    bench(`Box–Muller Math.random n=${n}`, () => {
-      boxMullerMathRandom(buf);
-    }, { time: 1500 });
-  }
+describe('standard normals into a Float64Array (vitest timing; the fair comparison prints above)', () => {
+  const rng = new Rng(12345);
+  const buf = new Float64Array(1_000_000);
+  bench('Rng.fillNormal n=1e6', () => { rng.fillNormal(buf); }, { time: 500 });
 });
-
-printSideBySide();

@@ -10,13 +10,9 @@ exact-in-law variant (n + 2 normals per step): a^T w and a~^T w are drawn as sca
 rest of the noise as sigma (b - (b^T w) w), so that both implementations can be compared like
 for like in each mode.
 
-usage: python3 solvable_gan_numpy.py N D STEPS REPEATS [MODE]
-prints one JSON line: {"n":..,"d":..,"mode":..,"steps_per_s_best":..,"steps_per_s_median":..,"numpy":"x.y.z"}
+Served by pyserve.py: OPS["run"](n, d, steps, mode, seed) runs from a fresh state and returns
+the final overlaps P = U^T V, q = U^T w, r = V^T w (the bench checks their law against ours).
 """
-import json
-import sys
-import time
-
 import numpy as np
 
 
@@ -91,26 +87,14 @@ def run_projected(n, d, steps, U, V, w, rng, tau=0.2, tau_g=0.04, eta_T=2.0, eta
     return U, V, w
 
 
-def main():
-    n, d, steps, repeats = (int(x) for x in sys.argv[1:5])
-    mode = sys.argv[5] if len(sys.argv) > 5 else 'full'
-    loop = {'full': run, 'projected': run_projected}[mode]
-    rng = np.random.default_rng(1)
+def run_op(n, d, steps, mode="full", seed=1):
+    """One run of `steps` steps from a fresh state (construction included, as in simulateSgd).
+    Returns the final overlaps P = UᵀV (d×d, row-major), q = Uᵀw, r = Vᵀw."""
+    rng = np.random.default_rng(seed)
     U, V, w = make_state(n, d, rng)
-    loop(n, d, max(1, steps // 10), U, V, w, rng)  # warm-up
-    rates = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        loop(n, d, steps, U, V, w, rng)
-        rates.append(steps / (time.perf_counter() - t0))
-    rates.sort()
-    print(json.dumps({
-        "n": n, "d": d, "mode": mode,
-        "steps_per_s_best": rates[-1],
-        "steps_per_s_median": rates[len(rates) // 2],
-        "numpy": np.__version__,
-    }))
+    loop = {"full": run, "projected": run_projected}[mode]
+    loop(n, d, steps, U, V, w, rng)
+    return {"arrays": [U.T @ V, U.T @ w, V.T @ w], "info": {"numpy": np.__version__}}
 
 
-if __name__ == "__main__":
-    main()
+OPS = {"run": run_op}

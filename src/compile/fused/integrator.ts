@@ -7,7 +7,8 @@ import type { System } from '../../symbolic/index.ts';
 import type { CostKey } from '../lower.ts';
 import type { RanBackend } from '../gpujs.ts';
 import { type Backend, type ParamLayout, Runtime, checkOptions } from '../runtime.ts';
-import { type Choice, type Precision, type StepCost, chooseFused, estimateStepCost, variantOps } from '../runtime-cost.ts';
+import { type Choice, type Precision, type StepCost, chooseFused, chooseTwinThreads, estimateStepCost, variantOps } from '../runtime-cost.ts';
+import { ArgumentError } from '../../core/index.ts';
 import { type IntegratorMethod, type StepProgram, buildStep } from './step.ts';
 import { type TwinFn, fusedSources } from './source.ts';
 import { type IntegratorOptions, type IntegratorResult, type RunOptions, planRun } from './plan.ts';
@@ -81,8 +82,23 @@ class FusedIntegrator implements Integrator {
     const plan = planRun(opts, this);
     const choice = this.choose(plan.B, plan.steps, plan.schedule.length, true);
     if (choice.backend === 'f64') {
+      const twin = this.rt.twin<TwinFn>(plan.layout); // compiled and checked here, before any worker sees its source
+      const requestedThreads = opts.threads;
+      if (requestedThreads !== undefined && !(Number.isSafeInteger(requestedThreads) && requestedThreads >= 0)) {
+        throw new ArgumentError(`threads must be a non-negative integer, got ${String(requestedThreads)}`);
+      }
+      const source = fusedSources(this.program).twin(plan.layout);
+      const threads = Math.min(requestedThreads ?? chooseTwinThreads(plan.B * plan.steps, true), plan.B);
+      if (threads > 1) {
+        const { runFusedTwinThreaded, workerSafe } = await import('./threads.ts');
+        if (workerSafe(source)) {
+          const reason = `${choice.reason}; members split over ${threads} threads`;
+          this.rt.record(reason);
+          return runFusedTwinThreaded(twin, source, plan, reason, threads);
+        }
+      }
       this.rt.record(choice.reason);
-      return runFusedTwin(this.rt.twin<TwinFn>(plan.layout), plan, choice.reason);
+      return runFusedTwin(twin, plan, choice.reason);
     }
     return this.rt.runAsync(fusedGpuJob(this.rt, plan, choice.backend), choice);
   }

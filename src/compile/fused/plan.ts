@@ -56,6 +56,13 @@ export interface RunOptions {
    * flushBelow per component per step to the error.
    */
   readonly flushBelow?: number;
+  /**
+   * runAsync on the f64 twin only: threads to split the members over (the calling
+   * thread and threads − 1 workers; same bits as one thread). Default: the compile
+   * runtime's twin rule (all cores, at most 8, for ≥ 2^18 member-steps); 0 or 1: the
+   * calling thread alone. Ignored by run() and by the GPU.js backends.
+   */
+  readonly threads?: number;
 }
 
 export interface IntegratorResult {
@@ -67,7 +74,7 @@ export interface IntegratorResult {
   readonly steps: Int32Array;
   /** what computed it */
   readonly backend: RanBackend;
-  /** whether gpu.js split the members over worker threads */
+  /** whether the members were split over worker threads (gpu.js 'async', or the f64 twin on runAsync) */
   readonly threaded: boolean;
   readonly reason: string;
   /**

@@ -2,7 +2,8 @@
 // in one batched integrate() call (the fused compiled integrator), the phase read
 // off each trajectory, and the linearisation's prediction at the same points.
 
-import { integrate } from '../../compile/index.ts';
+import { compileIntegrator, integrate } from '../../compile/index.ts';
+import { Trajectory } from '../../numeric/index.ts';
 import { deriveOverlapOde } from './derive.ts';
 import { type Phase, classifyPhase } from './phase.ts';
 import { type Overlaps, type SolvableGanSpec, defaultInit, overlapsRecord, paramValues } from './spec.ts';
@@ -33,6 +34,10 @@ export interface PhaseDiagram {
   evaluations: number;
   /** which integration path ran, and why */
   path: string;
+  /** the state at T of every member (row-major B×D, members in [iTau][iEta] order, variables in `state` order) */
+  final: Float64Array;
+  /** the ODE's state variables (the column order of `final`) */
+  state: readonly string[];
 }
 
 /** Integrates the ODE at every (eta_T = eta_G = eta, tau) grid point and classifies it. */
@@ -54,6 +59,8 @@ export function phaseDiagram(opts: PhaseDiagramOptions): PhaseDiagram {
   // the first sample is the initial state (for the gain in P); the rest is the last quarter
   const classify = (traj: ReturnType<typeof integrate>, b: number) => phaseOfTrajectory(traj.named(b), d, ODE_THRESHOLDS, 1).phase;
   let path: string;
+  const D = system.state.length;
+  const final = new Float64Array(B * D);
   if (opts.batched ?? true) {
     // one fused function integrates every member (step loop inside, state in locals); the drift's
     // polynomials collected once per member; values below 1e-100 flushed to 0 so that decaying
@@ -65,6 +72,7 @@ export function phaseDiagram(opts: PhaseDiagramOptions): PhaseDiagram {
       params, initial: specs.map(() => x0), t1: T, steps, record: [0, ...onGrid], form: 'collected', flushBelow: 1e-100,
     });
     for (let b = 0; b < B; b++) phases.push(classify(traj, b));
+    final.set(traj.final);
     path = traj.ran.reason;
   } else {
     // the sample times themselves (between grid points): compileRhs + ode.rk4 interpolates
@@ -72,6 +80,7 @@ export function phaseDiagram(opts: PhaseDiagramOptions): PhaseDiagram {
     for (let b = 0; b < B; b++) {
       const traj = integrate(system, { params: params[b], initial: [x0], t1: T, steps, record: [0, ...record] });
       phases.push(classify(traj, 0));
+      final.set(traj.final, b * D);
       path = `one integrate() call per point: ${traj.ran.reason}`;
     }
   }
@@ -79,7 +88,7 @@ export function phaseDiagram(opts: PhaseDiagramOptions): PhaseDiagram {
   const grid = <X>(flat: X[]) => taus.map((_, i) => flat.slice(i * etas.length, (i + 1) * etas.length));
   return {
     etas, taus, ode: grid(phases), predicted: grid(specs.map((s) => classifyPhase(s, init).phase)),
-    seconds, evaluations: B * steps * 4, path,
+    seconds, evaluations: B * steps * 4, path, final, state: system.state,
   };
 }
 
@@ -98,4 +107,52 @@ export function disagreements(diagram: PhaseDiagram): { count: number; total: nu
     }
   }
   return { count, total: ode.length * ode[0].length, awayFromBoundary: away };
+}
+
+/**
+ * phaseDiagram's batched path with the members split over threads (the fused f64
+ * twin's runAsync: the calling thread and threads − 1 workers; default: the compile
+ * runtime's rule, all cores up to 8). Same integration, same bits, same phases as
+ * phaseDiagram({ batched: true }).
+ */
+export async function phaseDiagramAsync(opts: Omit<PhaseDiagramOptions, 'batched'> & { threads?: number }): Promise<PhaseDiagram> {
+  const { base, etas, taus, T } = opts;
+  const d = base.d;
+  const init = opts.init ?? defaultInit(d);
+  const system = deriveOverlapOde(d, base.normalization);
+  const D = system.state.length, nP = system.params.length;
+  const specs: SolvableGanSpec[] = [];
+  for (const tau of taus) for (const eta of etas) specs.push({ ...base, tau, eta_T: eta, eta_G: eta });
+  const B = specs.length;
+  const P = new Float64Array(B * nP);
+  specs.forEach((s, b) => { const v = paramValues(s); system.params.forEach((p, j) => { P[b * nP + j] = v[p]; }); });
+  const x0 = overlapsRecord(init, d);
+  const y0 = new Float64Array(B * D);
+  for (let b = 0; b < B; b++) system.state.forEach((name, i) => { y0[b * D + i] = x0[name]; });
+  const dt = opts.dt ?? 0.05;
+  const steps = Math.round(T / dt);
+  const h = T / steps;
+  // as phaseDiagram's batched path (integrate with form 'collected', flushBelow 1e-100): the grid points nearest the sample times
+  const recordSteps = Array.from({ length: 41 }, (_, i) => Math.round((T * 0.75 + (T * 0.25 * i) / 40) / dt));
+  const distinct = [...new Set(recordSteps.filter((s) => s > 0))].sort((a, b) => a - b);
+  const start = performance.now();
+  const integ = compileIntegrator(system, { backend: 'f64', form: 'collected' });
+  let res;
+  try {
+    res = await integ.runAsync({ y0, params: P, t0: 0, t1: T, steps, recordSteps: distinct, flushBelow: 1e-100, threads: opts.threads });
+  } finally {
+    integ.dispose();
+  }
+  const at = new Map(Array.from(res.steps, (s, r) => [s, res.y[r]] as const));
+  const times = [0, ...recordSteps.map((s) => (s === steps ? T : s * h))];
+  const traj = new Trajectory(Float64Array.from(times), [y0, ...recordSteps.map((s) => at.get(s) ?? y0)], B, D, [...system.state],
+    { steps, rejected: 0, rhsEvals: 4 * steps });
+  const phases: Phase[] = [];
+  for (let b = 0; b < B; b++) phases.push(phaseOfTrajectory(traj.named(b), d, ODE_THRESHOLDS, 1).phase);
+  const seconds = (performance.now() - start) / 1000;
+  const grid = <X>(flat: X[]) => taus.map((_, i) => flat.slice(i * etas.length, (i + 1) * etas.length));
+  return {
+    etas, taus, ode: grid(phases), predicted: grid(specs.map((s) => classifyPhase(s, init).phase)),
+    seconds, evaluations: B * steps * 4, path: res.reason, final: res.y[res.y.length - 1].slice(), state: system.state,
+  };
 }

@@ -24,6 +24,12 @@ export interface SolvableGanRun {
   readonly T: number;
   readonly every: number;
   readonly seed: number;
+  /**
+   * How `simulate` draws the noise vectors (SimulateOptions.noise): 'full', the literal
+   * loop (2n normals per step), or 'projected' (n + 2 normals per step), which gives the
+   * overlaps the same law (test/models/solvable-gan/noise-law.test.ts) and runs faster.
+   */
+  readonly noise: 'full' | 'projected';
 }
 
 const SCALARS = ['tau', 'tau_g', 'eta_T', 'eta_G'] as const;
@@ -94,7 +100,7 @@ function derive(spec: SolvableGanRun): Derivation {
 
 function simulate(spec: SolvableGanRun, ctx: { onProgress?: (f: number, label: string) => void }): Series {
   const run = simulateSgd(spec.model, spec.init, {
-    n: spec.n, T: spec.T, seed: spec.seed, recordEvery: spec.every,
+    n: spec.n, T: spec.T, seed: spec.seed, recordEvery: spec.every, noise: spec.noise,
     onTick: ctx.onProgress ? (t) => ctx.onProgress!(t / spec.T, `t = ${t.toFixed(2)} of ${spec.T}`) : undefined,
   });
   return { t: run.t, series: run.series };
@@ -137,12 +143,12 @@ function figures(spec: SolvableGanRun, ctx: { onProgress?: (f: number, label: st
     yLabel: name,
     series: [
       { label: 'ODE (n → ∞)', x: ode.t, y: ode.series[name], color: PALETTE[k % PALETTE.length] },
-      { label: `SGD, n = ${spec.n}, seed ${spec.seed}`, x: sgd.t, y: sgd.series[name], color: PALETTE[k % PALETTE.length], style: 'dots' },
+      { label: 'SGD (finite n)', x: sgd.t, y: sgd.series[name], color: PALETTE[k % PALETTE.length], style: 'dots' },
     ],
   }));
   return [{
     name: 'overlaps.svg',
-    svg: plotPanels(panels, { columns: Math.min(names.length, 2), title: `solvable GAN, d = ${d}: derived ODE (lines) vs SGD (dots)` }),
+    svg: plotPanels(panels, { columns: Math.min(names.length, 2), width: 420, title: `solvable GAN, d = ${d}: derived ODE (lines) vs online SGD at n = ${spec.n}, seed ${spec.seed} (dots)` }),
     caption: `Overlaps P_ii and q_i: the derived ODE against one SGD run at n = ${spec.n}.`,
   }];
 }
@@ -160,6 +166,7 @@ export const solvableGan: Theory<SolvableGanRun> = {
     { name: 'T', kind: 'number', min: 0, exclusiveMin: true, max: 1e5, default: '100', placeholder: 'T', description: 'end time (t = steps / n)', verbs: ['simulate', 'figures'] },
     { name: 'every', kind: 'number', min: 0, exclusiveMin: true, max: 1e5, default: '1', placeholder: 'dt', description: 'recording interval in units of t', verbs: ['simulate', 'figures'] },
     { name: 'seed', kind: 'integer', min: 0, default: '1', placeholder: 'S', description: 'seed of the simulation', verbs: ['simulate', 'figures'] },
+    { name: 'noise', kind: 'choice', choices: ['full', 'projected'], default: 'full', placeholder: 'mode', description: 'SGD noise vectors: full (2n normals per step) or projected (n + 2; the same law for the overlaps, faster)', verbs: ['simulate', 'figures'] },
   ],
   parameters(options) {
     const d = optionNumber(options, 'd');
@@ -184,7 +191,9 @@ export const solvableGan: Theory<SolvableGanRun> = {
     const num = (k: string, fallback: number) => (values.options.has(k) ? optionNumber(values, k) : fallback);
     const n = num('n', 1000);
     if (n < 2 * model.d + 1) throw new InputSpecError(`--n must be at least 2d + 1 = ${2 * model.d + 1} for d = ${model.d}, got ${n}`);
-    return { model, init, n, T: num('T', 100), every: num('every', 1), seed: num('seed', 1) };
+    const noise = values.options.has('noise') ? optionText(values, 'noise') : 'full';
+    if (noise !== 'full' && noise !== 'projected') throw new InputSpecError(`--noise must be full or projected, got '${noise}'`);
+    return { model, init, n, T: num('T', 100), every: num('every', 1), seed: num('seed', 1), noise };
   },
   describe: (spec) => ({ ...paramValues(spec.model), d: spec.model.d, normalization: spec.model.normalization }),
   derive,
