@@ -33,7 +33,7 @@ import { FiniteNetwork } from '../../ntk/index.ts';
 import { dopri5 } from '../../numeric/index.ts';
 import { matvec } from '../../numeric/index.ts';
 import { sigmoid } from '../../numeric/index.ts';
-import { type GanKernel, type KernelField, zeroCounts } from './kernel.ts';
+import { type GanKernel, type KernelField, zeroCounts } from '../../ntk/index.ts';
 import { type LossName, INFINITE_WIDTH_LOSSES, LOSSES, lossByName, lossGradientOnS } from './losses.ts';
 import { type SymmetricEigenDecomposition, applySpectral, lanczosApply, symmetricEigenQL } from '../../numeric/index.ts';
 import { vanillaScalarSolution } from './lambertw.ts';

@@ -16,7 +16,7 @@
 import { IntegrationError } from '../../core/index.ts';
 import { type Inputs, type Matrix, KernelInputError, toMatrix } from '../../ntk/index.ts';
 import type { Architecture } from '../../ntk/index.ts';
-import { architectureKernel, type GanKernel, type NonSmoothCounts, zeroCounts } from './kernel.ts';
+import { architectureKernel, type GanKernel, type NonSmoothCounts, zeroCounts } from '../../ntk/index.ts';
 import { type Discriminator, type SpectralMethod, finiteDiscriminator, infiniteDiscriminator, trainingSet } from './discriminator.ts';
 import { type LossName, INFINITE_WIDTH_LOSSES, lossByName } from './losses.ts';
 import { type MatrixKernel, distanceKernel, gaussianKernel, mmdParts } from './metrics.ts';

@@ -4,7 +4,10 @@
 
 export * from './losses.ts';
 export * from './data.ts';
-export * from './kernel.ts';
+export {
+  GanKernel, architectureKernel, rbfKernel, parseGanKernel, PRESET_KERNELS, zeroCounts,
+  type KernelField, type KernelKind, type NonSmoothCounts, type NonSmoothKind, type PairGradient,
+} from '../../ntk/index.ts';
 export * from './lambertw.ts';
 
 export * from './discriminator.ts';

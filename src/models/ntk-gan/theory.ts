@@ -7,7 +7,7 @@ import { type SpecValues, SpecError, optionNumber, optionText, checkKnownNames }
 import { IntegrationError } from '../../core/index.ts';
 import { type Architecture, withOptions, parseArchitecture, type Matrix } from '../../ntk/index.ts';
 import { dataset, DATASET_NAMES, type Dataset } from './data.ts';
-import { type GanKernel, PRESET_KERNELS, parseGanKernel } from './kernel.ts';
+import { type GanKernel, PRESET_KERNELS, parseGanKernel } from '../../ntk/index.ts';
 import { type LossName, LOSS_NAMES } from './losses.ts';
 import { type ParticleFlowResult, FlowDivergenceError, runParticleFlow } from './flow.ts';
 import { snapshotSvg } from './plots.ts';

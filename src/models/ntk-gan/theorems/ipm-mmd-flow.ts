@@ -6,7 +6,7 @@
 
 import type { CheckOptions, Theorem, Verdict } from '../../../core/index.ts';
 import { dataset } from '../data.ts';
-import { parseGanKernel } from '../kernel.ts';
+import { parseGanKernel } from '../../../ntk/index.ts';
 import { runParticleFlow } from '../flow.ts';
 
 export const theorem: Theorem = {

@@ -1,4 +1,5 @@
-// The discriminator's kernel k(x, s) for the NTK view of GANs: the NTK (or NNGP)
+// The discriminator's kernel k(x, s) for the NTK view of GANs (moved here from
+// src/models/ntk-gan, shared by ntk-gan and effective-gan): the NTK (or NNGP)
 // of an architecture (src/ntk), or a Gaussian RBF, as one Expr in the pairwise
 // names dot = x·s, nx2 = |x|², ny2 = |s|², sqdist = |x − s|², with its exact
 // input gradient by symbolic differentiation (symbolic/diff.ts):
@@ -33,14 +34,15 @@
 // rounding error grows like ε/(1 − ρ) with ρ the largest layer correlation
 // (≈ 10⁻⁸ at |x − s| = 10⁻⁴|s|).
 
-import { type Expr, sym, mul, num, call, neg } from '../../symbolic/index.ts';
-import { diff } from '../../symbolic/index.ts';
-import { compile, type Kernel } from '../../compile/index.ts';
-import { compilePairwise, type PairwiseKernel } from '../../compile/index.ts';
-import { type Architecture, parseArchitecture } from '../../ntk/index.ts';
-import { type Inputs, type Matrix, KernelInputError, kernels, toMatrix } from '../../ntk/index.ts';
-import { kernelExprs } from '../../ntk/index.ts';
-import { ArgumentError } from '../../core/index.ts';
+import { type Expr, sym, mul, num, call, neg } from '../symbolic/index.ts';
+import { diff } from '../symbolic/index.ts';
+import { compile, type Kernel } from '../compile/index.ts';
+import { compilePairwise, type PairwiseKernel } from '../compile/index.ts';
+import { type Architecture } from './architecture.ts';
+import { parseArchitecture } from './parse.ts';
+import { type Inputs, type Matrix, KernelInputError, kernels, toMatrix } from './kernels.ts';
+import { kernelExprs } from './recursion.ts';
+import { ArgumentError } from '../core/index.ts';
 
 /** Pairs where the kernel is not differentiable in x and the symmetric subgradient was used. */
 export interface NonSmoothCounts {
