@@ -12,3 +12,5 @@ export * from './fixedpoints.ts';
 export * from './spectral.ts';
 export * from './lambertw.ts';
 export * from './quadrature.ts';
+export * from './distances.ts';
+export * from './tensor.ts';
