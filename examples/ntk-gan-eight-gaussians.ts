@@ -45,7 +45,7 @@ kernels.forEach(([name, label], row) => {
   }));
 });
 const svg = plotPanels(panels, {
-  columns: snapshots.length, width: 300, height: 300,
+  columns: snapshots.length, width: 390, height: 300,
   title: `Eight Gaussians, ${loss.toUpperCase()}, infinite width, t = 1, η_G = ${lrG}, N = ${N}: rows ReLU NTK σ_b = 1, σ_b = 0, RBF; E = energy distance`,
 });
 writeFileAtomic(`out/ntk-gan-eight-gaussians${loss === 'ipm' ? '' : `-${loss}`}.svg`, svg);

@@ -35,8 +35,8 @@ for (const eta of [2, 1, 4]) {
     yLabel: 'overlap (cosine)',
     yRange: [-1, 1],
     series: names.flatMap((name, i) => [
-      { label: name, x: ode.t, y: ode.series[name], color: PALETTE[i] },
-      { label: '', x: sim.t, y: sim.series[name], color: PALETTE[i], style: 'dots' as const },
+      { label: `${name} ODE`, x: ode.t, y: ode.series[name], color: PALETTE[i] },
+      { label: `${name} SGD`, x: sim.t, y: sim.series[name], color: PALETTE[i], style: 'dots' as const },
     ]),
   });
 }

@@ -13,6 +13,8 @@ import { registerTourCommand } from './tour.ts';
 import { registerTheoryCommands, checkTheoryArgument } from './theory-commands.ts';
 import { registerNtkGanCommands } from './ntk-gan-command.ts';
 import { registerActionCommands, checkActionArgument } from './action-commands.ts';
+import { registerReportCommand } from './report-command.ts';
+import { registerSweepCommand } from './sweep-command.ts';
 import { type Io, processIo } from './io.ts';
 
 export type { Io } from './io.ts';
@@ -76,6 +78,8 @@ export function buildProgram(io: Io, registry: Registry): Command {
   registerNtkGanCommands(program, io);
   registerVerifyCommand(program, io, registry.theorems);
   registerTourCommand(program, io);
+  registerSweepCommand(program, io, registry.theories);
+  registerReportCommand(program, io, registry.theories);
   registerActionCommands(program, io, registry.theories); // last: its verbs must not clash with the commands above
   return program;
 }

@@ -1,6 +1,6 @@
 // SVG pictures of particle flows (core/svg.ts panels): d = 2, the particles
 // over the targets at each kept step; d = 1, a histogram of the particles over
-// the target histogram.
+// the target histogram. Each panel's legend names the targets and the generated points.
 
 import { type Panel, PALETTE, histogram, plotPanels } from '../../core/index.ts';
 import type { Matrix } from '../../ntk/index.ts';
@@ -36,8 +36,8 @@ export function snapshotPanels(snapshots: readonly { step: number; particles: Ma
     return snapshots.map((s) => ({
       title: label(s.step), xLabel: 'x₁', yLabel: 'x₂', xRange: range, yRange: range,
       series: [
-        { label: '', x: column(target, 0), y: column(target, 1), color: '#9a9a9a', style: 'dots' as const, radius: 1.6, opacity: 0.6 },
-        { label: '', x: column(s.particles, 0), y: column(s.particles, 1), color, style: 'dots' as const, radius: 1.7, opacity: 0.75 },
+        { label: 'targets', x: column(target, 0), y: column(target, 1), color: '#9a9a9a', style: 'dots' as const, radius: 1.6, opacity: 0.6 },
+        { label: 'generated', x: column(s.particles, 0), y: column(s.particles, 1), color, style: 'dots' as const, radius: 1.7, opacity: 0.75 },
       ],
     }));
   }
@@ -50,8 +50,8 @@ export function snapshotPanels(snapshots: readonly { step: number; particles: Ma
     const ph = histogram(s.particles.data, bins, range);
     return {
       title: label(s.step), xLabel: 'x', yLabel: 'density', xRange: range,
-      bars: { edges: ph.edges, heights: ph.heights, color, label: 'particles' },
-      series: [{ label: 'target', x: tx, y: ty, color: '#555555' }],
+      bars: { edges: ph.edges, heights: ph.heights, color, label: 'generated' },
+      series: [{ label: 'targets', x: tx, y: ty, color: '#555555' }],
     };
   });
 }
@@ -61,5 +61,6 @@ export function snapshotSvg(snapshots: readonly { step: number; particles: Matri
   const panels = snapshotPanels(snapshots, target, opts);
   const cols = opts.columns ?? Math.min(panels.length, 4);
   const square = target.cols === 2;
-  return plotPanels(panels, { columns: cols, width: square ? 300 : 340, height: square ? 300 : 260, ...(opts.title ? { title: opts.title } : {}) });
+  // the legend (targets, generated) takes ~96 px right of each panel: wider panels keep the plot square
+  return plotPanels(panels, { columns: cols, width: square ? 390 : 400, height: square ? 300 : 260, ...(opts.title ? { title: opts.title } : {}) });
 }
