@@ -1,8 +1,8 @@
 // Fuzzing the command line (issue 15): random byte strings, grammar-shaped expressions and
 // random flag combinations fed to main() in-process. Every run exits 0 or 2, never prints a
 // stack trace or "internal error", a refusal is one line, and each run takes under 5 s.
-// Commands and flags are read from the program itself. `verify` and `tour` are left out
-// (they run theorem checks: slow, and a failed check is exit 1). Heavy commands get small
+// Commands and flags are read from the program itself. `verify`, `tour` and `report` are left
+// out (they run theorem checks: slow, and a failed check is exit 1). Heavy commands get small
 // sizes first (--T, --n, --steps, --particles, ...); a random flag may override a size only
 // with a value that is refused or small, so no run is legally long. Outputs go to a temporary
 // folder, which is also the working directory (a relative --out lands there too).
@@ -76,7 +76,7 @@ function shapes(): Shape[] {
     for (const s of c.commands) walk(s, [...path, s.name()]);
   };
   walk(program, []);
-  return out.filter((s) => s.path[0] !== 'verify' && s.path[0] !== 'tour');
+  return out.filter((s) => s.path[0] !== 'verify' && s.path[0] !== 'tour' && s.path[0] !== 'report');
 }
 
 const SHAPES = shapes();
@@ -92,10 +92,23 @@ const SMALL: Record<string, string[]> = {
   'figures solvable-gan': ['--n', '50', '--T', '1'],
   'figures ntk-gan': ['--steps', '2', '--particles', '10'],
   'ntk-gan': ['--steps', '2', '--particles', '10'],
+  'simulate effective-gan': ['--steps', '3', '--particles', '4', '--critic-steps', '1', '--width', '4'],
+  'phase effective-gan': ['--steps', '3', '--particles', '4', '--critic-steps', '1', '--width', '4', '--ratios', '0,0.9'],
+  'figures effective-gan': ['--steps', '3', '--particles', '4', '--critic-steps', '1', '--width', '4', '--ratios', '0,0.9'],
+  'damping effective-gan': ['--particles', '4'],
+  'simulate approximability': ['--dims', '2', '--iterations', '1', '--perturbed', '3', '--critic-steps', '1', '--kl-samples', '100', '--checkpoints', '1', '--layers', '2'],
+  'figures approximability': ['--pairs', '2'],
+  'simulate moments': ['--steps', '4', '--every', '2', '--batch', '8'],
+  'figures moments': ['--steps', '4', '--every', '2', '--batch', '8'],
+  'recover moments': ['--sizes', '200,400', '--trials', '1'],
 };
 
 /** Flags that set how much work a run is: random values for them are refused or small. */
-const SIZE_FLAGS = new Set(['--d', '--n', '--T', '--every', '--steps', '--particles', '--targets', '--width', '--disc-lr', '--disc-time', '--dt', '--batch', '--order', '--sinkhorn']);
+const SIZE_FLAGS = new Set([
+  '--d', '--n', '--T', '--every', '--steps', '--particles', '--targets', '--width', '--disc-lr', '--disc-time', '--dt', '--batch', '--order', '--sinkhorn',
+  '--critic-steps', '--ratios', '--latent-dim', '--depth', '--pairs', '--perturbed', '--iterations', '--samples', '--kl-samples', '--checkpoints', '--dims',
+  '--layers', '--sizes', '--trials', '--hidden', '--hermite-order', '--seeds', '--lr-d', '--lr-g', '--lr-critic', '--lr-generator',
+]);
 const SIZE_VALUES = [
   '', ' ', '-1', '0', '-0', '1', '2', '+2', '2 ', '0.5', 'NaN', 'Infinity', '-Infinity', '0x10', '0b11', '1e308', '1e400', '1e-300',
   '9007199254740993', '1_0', '٣', '２', 'abc', '💥', '\u0000',
@@ -142,6 +155,7 @@ for (const t of theories) {
   for (const f of t.options) {
     if (SIZE_FLAGS.has(`--${f.name}`)) continue;
     const values = [...(f.choices ?? []), ...(f.default !== undefined ? [f.default] : [])];
+    if (values.length === 0) continue;
     PLAUSIBLE[`--${f.name}`] = [...new Set([...(PLAUSIBLE[`--${f.name}`] ?? []), ...values])];
   }
 }
@@ -166,7 +180,7 @@ let outputs = 0;
 const flagRun = fc.constantFrom(...SHAPES).chain((shape) => fc.record({
   shape: fc.constant(shape),
   args: fc.array(fc.oneof(valueArb, fc.constantFrom('x^2*u', 'u*v', 'x')), { minLength: shape.args, maxLength: shape.args }),
-  flags: fc.array(fc.constantFrom(...shape.flags).chain((flag) => fc.tuple(fc.constant(flag), valueFor(flag.name))), { maxLength: 5 }),
+  flags: shape.flags.length === 0 ? fc.constant([] as Array<[{ name: string; value: boolean }, string]>) : fc.array(fc.constantFrom(...shape.flags).chain((flag) => fc.tuple(fc.constant(flag), valueFor(flag.name))), { maxLength: 5 }),
   out: fc.boolean(),
 }));
 

@@ -320,7 +320,10 @@ describe("the issue's hostile command lines: exit 2, one line, under 10 s", () =
     ];
     for (const t of theories) {
       for (const f of t.options.filter((o) => o.kind === 'integer')) {
-        for (const verb of f.verbs ?? capabilities(t)) cases.push([verb, t.id, ...(verb === 'figures' ? ['--out', join(base, 'never')] : []), `--${f.name}`]);
+        for (const verb of f.verbs ?? capabilities(t)) {
+          const standalone = (t.actions ?? []).some((a) => a.verb === verb && a.standalone);
+          cases.push([verb, ...(standalone ? [] : [t.id]), ...(verb === 'figures' ? ['--out', join(base, 'never')] : []), `--${f.name}`]);
+        }
         if (t.id === 'ntk-gan') cases.push(['ntk-gan', `--${f.name}`]);
       }
     }

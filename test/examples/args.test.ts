@@ -54,8 +54,8 @@ describe('examples: bad flags are one line and exit 2', () => {
 });
 
 describe('examples: --help', () => {
-  it('finds the six examples', () => {
-    expect(EXAMPLES).toHaveLength(6);
+  it('finds the fourteen examples', () => {
+    expect(EXAMPLES).toHaveLength(14);
   });
 
   for (const file of EXAMPLES) {
