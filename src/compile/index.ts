@@ -23,3 +23,4 @@ export {
 export { pickPath, PAIRWISE_NS, estimatePairwiseCost, choosePairwise, TWIN_THREADING, type PathCosts } from './runtime-cost.ts';
 export { loadGpuJs, gpuJsLoaded } from './gpujs.ts';
 export type { Vocabulary } from './emit.ts';
+export { WorkerPool } from './worker-pool.ts';

@@ -17,6 +17,8 @@ import { Rng } from '../numeric/index.ts';
 import type { Architecture } from './architecture.ts';
 import { type Inputs, type Matrix, toMatrix, KernelInputError } from './kernels.ts';
 import { ArgumentError } from '../core/index.ts';
+import { affineRows, backRows, accumulateWeightGrad } from './dense-rows.ts';
+
 
 /** Where one dense layer's parameters sit in the flat parameter vector. */
 export interface DenseParams {
@@ -72,34 +74,8 @@ function gramOf(A: Float64Array, B: Float64Array, N1: number, N2: number, n: num
  * row of W is read once per block.
  */
 function denseForward(P: Float64Array, p: DenseParams, A: Float64Array, N: number): Float64Array {
-  const { nIn, nOut, w, b, alpha, beta } = p;
-  const H = new Float64Array(N * nOut);
-  let i = 0;
-  for (; i + 3 < N; i += 4) {
-    const a0 = i * nIn, a1 = a0 + nIn, a2 = a1 + nIn, a3 = a2 + nIn;
-    for (let o = 0; o < nOut; o++) {
-      const wo = w + o * nIn;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      for (let k = 0; k < nIn; k++) {
-        const wk = P[wo + k];
-        s0 += wk * A[a0 + k]; s1 += wk * A[a1 + k]; s2 += wk * A[a2 + k]; s3 += wk * A[a3 + k];
-      }
-      const bias = b >= 0 ? beta * P[b + o] : 0;
-      H[i * nOut + o] = alpha * s0 + bias;
-      H[(i + 1) * nOut + o] = alpha * s1 + bias;
-      H[(i + 2) * nOut + o] = alpha * s2 + bias;
-      H[(i + 3) * nOut + o] = alpha * s3 + bias;
-    }
-  }
-  for (; i < N; i++) {
-    const ai = i * nIn;
-    for (let o = 0; o < nOut; o++) {
-      const wo = w + o * nIn;
-      let s = 0;
-      for (let k = 0; k < nIn; k++) s += P[wo + k] * A[ai + k];
-      H[i * nOut + o] = alpha * s + (b >= 0 ? beta * P[b + o] : 0);
-    }
-  }
+  const H = new Float64Array(N * p.nOut);
+  affineRows(P, p, A, N, H, true);
   return H;
 }
 
@@ -213,30 +189,7 @@ export class FiniteNetwork {
       const H = cache.pre[l - 1];
       const dphi = this.arch.activations[l - 1].dphi;
       const D = new Float64Array(N * p.nIn);
-      const nIn = p.nIn, nOut = p.nOut;
-      let i = 0;
-      for (; i + 3 < N; i += 4) { // four rows per pass over W
-        const r0 = i * nIn, r1 = r0 + nIn, r2 = r1 + nIn, r3 = r2 + nIn;
-        for (let o = 0; o < nOut; o++) {
-          const g0 = p.alpha * Dn[i * nOut + o], g1 = p.alpha * Dn[(i + 1) * nOut + o];
-          const g2 = p.alpha * Dn[(i + 2) * nOut + o], g3 = p.alpha * Dn[(i + 3) * nOut + o];
-          if (g0 === 0 && g1 === 0 && g2 === 0 && g3 === 0) continue;
-          const wo = p.w + o * nIn;
-          for (let k = 0; k < nIn; k++) {
-            const wk = P[wo + k];
-            D[r0 + k] += g0 * wk; D[r1 + k] += g1 * wk; D[r2 + k] += g2 * wk; D[r3 + k] += g3 * wk;
-          }
-        }
-      }
-      for (; i < N; i++) {
-        const row = i * nIn;
-        for (let o = 0; o < nOut; o++) {
-          const g = p.alpha * Dn[i * nOut + o];
-          if (g === 0) continue;
-          const wo = p.w + o * nIn;
-          for (let k = 0; k < nIn; k++) D[row + k] += g * P[wo + k];
-        }
-      }
+      backRows(P, p, Dn, N, D);
       for (let t = 0; t < D.length; t++) D[t] *= dphi(H[t]);
       deltas[l - 1] = D;
     }
@@ -252,18 +205,7 @@ export class FiniteNetwork {
   /** Σ_i ∂(w·f)/∂θ from a forward cache and its backpropagated signals, into g (zeroed first). */
   paramGradient(cache: ForwardCache, deltas: Float64Array[], g: Float64Array): Float64Array {
     g.fill(0);
-    this.layers.forEach((p, l) => {
-      const A = cache.post[l], D = deltas[l];
-      for (let i = 0; i < cache.n; i++) {
-        for (let o = 0; o < p.nOut; o++) {
-          const dv = D[i * p.nOut + o];
-          if (dv === 0) continue;
-          const c = p.alpha * dv, wo = p.w + o * p.nIn, ai = i * p.nIn;
-          for (let k = 0; k < p.nIn; k++) g[wo + k] += c * A[ai + k];
-          if (p.b >= 0) g[p.b + o] += p.beta * dv;
-        }
-      }
-    });
+    this.layers.forEach((p, l) => accumulateWeightGrad(g, p, deltas[l], cache.post[l], cache.n));
     return g;
   }
 
@@ -289,13 +231,7 @@ export class FiniteNetwork {
     const p = this.layers[0];
     const N = cache.n;
     const out = new Float64Array(N * this.d);
-    for (let i = 0; i < N; i++) {
-      for (let o = 0; o < p.nOut; o++) {
-        const g = p.alpha * D1[i * p.nOut + o];
-        const wo = p.w + o * p.nIn;
-        for (let k = 0; k < this.d; k++) out[i * this.d + k] += g * this.params[wo + k];
-      }
-    }
+    backRows(this.params, p, D1, N, out);
     return { data: out, rows: N, cols: this.d };
   }
 }

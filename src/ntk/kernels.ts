@@ -6,11 +6,10 @@
 // in cache), and its diagonal uses S_ii = s_i exactly (correlation exactly 1),
 // which neural-tangents gets only up to O(√eps) for ReLU.
 
-import { Worker } from 'node:worker_threads';
 import type { Architecture } from './architecture.ts';
 import { type DiagFn, type RowsFn, type KernelPlan, ROW_SCRATCH, TILE, allTemplated, compileSource, diagSource, kernelPlan, rowsSource } from './codegen.ts';
 import { ArgumentError } from '../core/index.ts';
-import { chooseTwinThreads } from '../compile/index.ts';
+import { chooseTwinThreads, WorkerPool } from '../compile/index.ts';
 
 /** A dense row-major f64 matrix. */
 export interface Matrix {
@@ -210,37 +209,11 @@ parentPort.on('message', (m) => {
 });
 `;
 
-interface PoolWorker { worker: Worker; pending: Map<number, { resolve: () => void; reject: (e: Error) => void }> }
-
-const pool: PoolWorker[] = [];
-let nextJob = 1;
-
-function poolWorker(k: number): PoolWorker {
-  while (pool.length <= k) {
-    const worker = new Worker(WORKER_SOURCE, { eval: true });
-    const entry: PoolWorker = { worker, pending: new Map() };
-    worker.on('message', (m: { id: number; ok: boolean; error?: string }) => {
-      const job = entry.pending.get(m.id);
-      if (!job) return;
-      entry.pending.delete(m.id);
-      if (m.ok) job.resolve(); else job.reject(new Error(`kernel worker failed: ${m.error}`));
-    });
-    worker.on('error', (err) => {
-      for (const job of entry.pending.values()) job.reject(err);
-      entry.pending.clear();
-      const at = pool.indexOf(entry);
-      if (at >= 0) pool.splice(at, 1);
-    });
-    worker.unref();
-    pool.push(entry);
-  }
-  return pool[k];
-}
+const pool = new WorkerPool(WORKER_SOURCE, 'kernel');
 
 /** Stops the kernel worker threads (they are also unref'd: they never keep the process alive). */
 export async function shutdownKernelWorkers(): Promise<void> {
-  const all = pool.splice(0, pool.length);
-  await Promise.all(all.map((p) => p.worker.terminate()));
+  await pool.shutdown();
 }
 
 function toShared(a: Float64Array): Float64Array {
@@ -297,17 +270,11 @@ export async function kernelsAsync(arch: Architecture, x1: Inputs, x2?: Inputs |
   const counter = new Int32Array(new SharedArrayBuffer(4));
   // threads − 1 workers and the calling thread claim blocks from the shared counter
   // (one fewer worker to start and to wake, no idle main thread)
-  const jobs = Array.from({ length: threads - 1 }, (_, k) => new Promise<void>((resolve, reject) => {
-    const w = poolWorker(k);
-    const id = nextJob++;
-    w.pending.set(id, { resolve, reject });
-    w.worker.ref();
-    w.worker.postMessage({
-      id, source, N1, N2, sym: p.gram, order: order.buffer, counter: counter.buffer, tile: ROW_SCRATCH,
-      X1: X1.buffer, X2: X2.buffer, D1: p.D1.buffer, R1: p.R1.buffer, D2: p.D2.buffer, R2: p.R2.buffer,
-      NNGP: nngp.buffer, NTK: ntk ? ntk.buffer : null,
-    });
-  }).finally(() => { if (pool[k] && pool[k].pending.size === 0) pool[k].worker.unref(); }));
+  const jobs = Array.from({ length: threads - 1 }, (_, k) => pool.run(k, {
+    source, N1, N2, sym: p.gram, order: order.buffer, counter: counter.buffer, tile: ROW_SCRATCH,
+    X1: X1.buffer, X2: X2.buffer, D1: p.D1.buffer, R1: p.R1.buffer, D2: p.D2.buffer, R2: p.R2.buffer,
+    NNGP: nngp.buffer, NTK: ntk ? ntk.buffer : null,
+  }));
   try {
     const one = new Int32Array(1), row = new Float64Array(ROW_SCRATCH), out = new Float64Array(2);
     for (let k = Atomics.add(counter, 0, 1); k < order.length; k = Atomics.add(counter, 0, 1)) {
@@ -328,11 +295,5 @@ export async function kernelsAsync(arch: Architecture, x1: Inputs, x2?: Inputs |
  */
 export async function warmKernelWorkers(threads: number): Promise<void> {
   if (!Number.isSafeInteger(threads) || threads < 0) throw new KernelInputError(`threads must be a non-negative integer, got ${String(threads)}`);
-  const started: Promise<void>[] = [];
-  for (let k = 0; k < threads - 1; k++) {
-    const fresh = pool.length <= k;
-    const w = poolWorker(k);
-    if (fresh) started.push(new Promise<void>((resolve) => { w.worker.once('online', () => resolve()); }));
-  }
-  await Promise.all(started);
+  await pool.warm(threads - 1);
 }

@@ -12,7 +12,7 @@
 // which throws exactly the DivergenceError (earliest step, lowest member,
 // records before it) a single-thread run throws.
 
-import { Worker } from 'node:worker_threads';
+import { WorkerPool } from '../worker-pool.ts';
 import { K_BOUND, K_FLUSH, K_H, K_H6, K_HALF, K_SCHEDULE, K_STEPS, K_T0, K_TEND, type TwinFn } from './source.ts';
 import { type IntegratorResult, type Plan, runResult } from './plan.ts';
 import { checkInitial, runFusedTwin } from './twin.ts';
@@ -37,36 +37,11 @@ parentPort.on('message', (m) => {
 });
 `;
 
-interface PoolWorker { worker: Worker; pending: Map<number, { resolve: () => void; reject: (e: Error) => void }> }
-const pool: PoolWorker[] = [];
-let nextJob = 1;
-
-function poolWorker(k: number): PoolWorker {
-  while (pool.length <= k) {
-    const worker = new Worker(WORKER_SOURCE, { eval: true });
-    const entry: PoolWorker = { worker, pending: new Map() };
-    worker.on('message', (m: { id: number; ok: boolean; error?: string }) => {
-      const job = entry.pending.get(m.id);
-      if (!job) return;
-      entry.pending.delete(m.id);
-      if (m.ok) job.resolve(); else job.reject(new Error(`fused twin worker failed: ${m.error}`));
-    });
-    worker.on('error', (err) => {
-      for (const job of entry.pending.values()) job.reject(err);
-      entry.pending.clear();
-      const at = pool.indexOf(entry);
-      if (at >= 0) pool.splice(at, 1);
-    });
-    worker.unref();
-    pool.push(entry);
-  }
-  return pool[k];
-}
+const pool = new WorkerPool(WORKER_SOURCE, 'fused twin');
 
 /** Stops the fused-twin worker threads (they are unref'd: they never keep the process alive). */
 export async function shutdownTwinWorkers(): Promise<void> {
-  const all = pool.splice(0, pool.length);
-  await Promise.all(all.map((p) => p.worker.terminate()));
+  await pool.shutdown();
 }
 
 /** Whether a twin source can run in a worker (it reads no helper functions). */
@@ -110,15 +85,9 @@ export async function runFusedTwinThreaded(twin: TwinFn, source: string, plan: P
       P: plan.layout === 'member' ? P.subarray(b0 * nP, b1 * nP) : P,
     };
   });
-  const jobs = ranges.slice(1).map((r, k) => new Promise<void>((resolve, reject) => {
-    const w = poolWorker(k);
-    const id = nextJob++;
-    w.pending.set(id, { resolve, reject });
-    w.worker.ref();
-    // each range as its own buffer: the worker sees exactly its members
-    const own = (a: Float64Array) => { const c = shared(a.length); c.set(a); return c.buffer; };
-    w.worker.postMessage({ id, source, X: own(r.X), P: own(r.P), Y: r.Y.buffer, K: K.buffer, N: r.N.buffer, B: r.Bs });
-  }).finally(() => { if (pool[k] && pool[k].pending.size === 0) pool[k].worker.unref(); }));
+  // each range as its own buffer: the worker sees exactly its members
+  const own = (a: Float64Array) => { const c = shared(a.length); c.set(a); return c.buffer; };
+  const jobs = ranges.slice(1).map((r, k) => pool.run(k, { source, X: own(r.X), P: own(r.P), Y: r.Y.buffer, K: K.buffer, N: r.N.buffer, B: r.Bs }));
   const first = ranges[0];
   try {
     if (first.Bs > 0) twin(first.X, first.P, first.Y, K, first.N, first.Bs);
