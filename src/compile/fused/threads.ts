@@ -13,9 +13,9 @@
 // records before it) a single-thread run throws.
 
 import { WorkerPool } from '../worker-pool.ts';
-import { K_BOUND, K_FLUSH, K_H, K_H6, K_HALF, K_SCHEDULE, K_STEPS, K_T0, K_TEND, type TwinFn } from './source.ts';
+import { K_SCHEDULE, type TwinFn } from './source.ts';
 import { type IntegratorResult, type Plan, runResult } from './plan.ts';
-import { checkInitial, runFusedTwin } from './twin.ts';
+import { checkInitial, runFusedTwin, twinConstants } from './twin.ts';
 
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
@@ -61,14 +61,7 @@ export async function runFusedTwinThreaded(twin: TwinFn, source: string, plan: P
   const extra = { backend: 'f64' as const, threaded: true, reason, diverged: [], divergedStep: [] };
   checkInitial(plan, extra);
   const nP = plan.layout === 'member' ? plan.P.length / B : plan.P.length;
-  const K = shared(K_SCHEDULE + schedule.length + 1);
-  K[K_H] = plan.h; K[K_HALF] = 0.5 * plan.h; K[K_H6] = plan.h / 6;
-  K[K_T0] = plan.t0; K[K_TEND] = plan.tEnd;
-  K[K_BOUND] = plan.bound === Infinity ? Number.MAX_VALUE : plan.bound;
-  K[K_STEPS] = plan.steps;
-  K[K_FLUSH] = plan.flush;
-  K.set(schedule, K_SCHEDULE);
-  K[K_SCHEDULE + schedule.length] = plan.steps + 1;
+  const K = twinConstants(plan, shared(K_SCHEDULE + schedule.length + 1));
   const X = shared(B * D);
   X.set(plan.y0);
   const P = shared(plan.P.length);

@@ -24,6 +24,19 @@ export function checkInitial(plan: Plan, extra: ResultReport): void {
   }
 }
 
+/** The twin's constants (step, times, bound, schedule) into K (length K_SCHEDULE + schedule + 1). */
+export function twinConstants(plan: Plan, K: Float64Array): Float64Array {
+  const { schedule } = plan;
+  K[K_H] = plan.h; K[K_HALF] = 0.5 * plan.h; K[K_H6] = plan.h / 6;
+  K[K_T0] = plan.t0; K[K_TEND] = plan.tEnd;
+  K[K_BOUND] = plan.bound === Infinity ? Number.MAX_VALUE : plan.bound;
+  K[K_STEPS] = plan.steps;
+  K[K_FLUSH] = plan.flush;
+  K.set(schedule, K_SCHEDULE);
+  K[K_SCHEDULE + schedule.length] = plan.steps + 1;
+  return K;
+}
+
 /** The f64 twin over the whole batch; throws DivergenceError with the records before the failing step. */
 export function runFusedTwin(twin: TwinFn, plan: Plan, reason: string): IntegratorResult {
   const D = plan.state.length;
@@ -32,14 +45,7 @@ export function runFusedTwin(twin: TwinFn, plan: Plan, reason: string): Integrat
   const { B, schedule } = plan;
   const M = B * D;
   const Y = new Float64Array(schedule.length * M);
-  const K = new Float64Array(K_SCHEDULE + schedule.length + 1);
-  K[K_H] = plan.h; K[K_HALF] = 0.5 * plan.h; K[K_H6] = plan.h / 6;
-  K[K_T0] = plan.t0; K[K_TEND] = plan.tEnd;
-  K[K_BOUND] = plan.bound === Infinity ? Number.MAX_VALUE : plan.bound;
-  K[K_STEPS] = plan.steps;
-  K[K_FLUSH] = plan.flush;
-  K.set(schedule, K_SCHEDULE);
-  K[K_SCHEDULE + schedule.length] = plan.steps + 1;
+  const K = twinConstants(plan, new Float64Array(K_SCHEDULE + schedule.length + 1));
   const N = new Float64Array(2 + 2 * D);
   N[0] = -1;
   twin(plan.y0, plan.P, Y, K, N, B);
