@@ -1,5 +1,5 @@
-// A pool of worker threads running one eval'd script that answers each message with
-// {id, ok, error?}. Workers start on first use, are unref'd while idle (they never keep
+// A pool of worker threads that compile a function source sent with each message (cached)
+// and run it, answering {id, ok, error?}. Workers start on first use, are unref'd while idle (they never keep
 // the process alive) and are shared by every call of the pool's owner. Used by the
 // threaded fused twin (fused/threads.ts) and the threaded NTK Gram (ntk/kernels.ts).
 
@@ -11,8 +11,36 @@ export class WorkerPool {
   private readonly workers: PoolWorker[] = [];
   private nextJob = 1;
 
-  /** `source`: the worker's script (CommonJS, eval'd); `label` names the pool in errors. */
-  constructor(private readonly source: string, private readonly label: string) {}
+  private readonly source: string;
+
+  /**
+   * Each message carries a checked function `source`; the worker compiles it once with the
+   * expression `compile` (of `source`; the last 16 are cached) and calls `handle`, a
+   * statement body of `fn` (the compiled function) and `m` (the message). Both texts are
+   * this project's constants, never user input. `label` names the pool in errors.
+   */
+  constructor(compile: string, handle: string, private readonly label: string) {
+    this.source = `
+const { parentPort } = require('node:worker_threads');
+const cache = new Map();
+const compile = (source) => ${compile};
+const handle = (fn, m) => { ${handle} };
+parentPort.on('message', (m) => {
+  try {
+    let fn = cache.get(m.source);
+    if (!fn) {
+      fn = compile(m.source);
+      if (cache.size >= 16) cache.delete(cache.keys().next().value);
+      cache.set(m.source, fn);
+    }
+    handle(fn, m);
+    parentPort.postMessage({ id: m.id, ok: true });
+  } catch (e) {
+    parentPort.postMessage({ id: m.id, ok: false, error: String((e && e.stack) || e) });
+  }
+});
+`;
+  }
 
   /** Number of workers running. */
   get size(): number {

@@ -183,33 +183,15 @@ export function kernels(arch: Architecture, x1: Inputs, x2?: Inputs | null, opts
 
 // ---------------------------------------------------------------- worker threads
 
-const WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads');
-const cache = new Map();
-parentPort.on('message', (m) => {
-  try {
-    let fn = cache.get(m.source);
-    if (!fn) {
-      fn = new Function(m.source)();
-      if (cache.size >= 16) cache.delete(cache.keys().next().value);
-      cache.set(m.source, fn);
-    }
-    const f = (b) => new Float64Array(b);
-    const X1 = f(m.X1), X2 = f(m.X2), D1 = f(m.D1), R1 = f(m.R1), D2 = f(m.D2), R2 = f(m.R2), NNGP = f(m.NNGP);
-    const NTK = m.NTK ? f(m.NTK) : null, ROW = new Float64Array(m.tile);
-    const counter = new Int32Array(m.counter), order = new Int32Array(m.order), one = new Int32Array(1);
-    for (let k = Atomics.add(counter, 0, 1); k < order.length; k = Atomics.add(counter, 0, 1)) {
-      one[0] = order[k];
-      fn(X1, X2, m.N1, m.N2, D1, R1, D2, R2, NNGP, NTK, one, 1, m.sym, ROW, null, null);
-    }
-    parentPort.postMessage({ id: m.id, ok: true });
-  } catch (e) {
-    parentPort.postMessage({ id: m.id, ok: false, error: String((e && e.stack) || e) });
-  }
-});
-`;
-
-const pool = new WorkerPool(WORKER_SOURCE, 'kernel');
+const pool = new WorkerPool('new Function(source)()', `
+  const f = (b) => new Float64Array(b);
+  const X1 = f(m.X1), X2 = f(m.X2), D1 = f(m.D1), R1 = f(m.R1), D2 = f(m.D2), R2 = f(m.R2), NNGP = f(m.NNGP);
+  const NTK = m.NTK ? f(m.NTK) : null, ROW = new Float64Array(m.tile);
+  const counter = new Int32Array(m.counter), order = new Int32Array(m.order), one = new Int32Array(1);
+  for (let k = Atomics.add(counter, 0, 1); k < order.length; k = Atomics.add(counter, 0, 1)) {
+    one[0] = order[k];
+    fn(X1, X2, m.N1, m.N2, D1, R1, D2, R2, NNGP, NTK, one, 1, m.sym, ROW, null, null);
+  }`, 'kernel');
 
 /** Stops the kernel worker threads (they are also unref'd: they never keep the process alive). */
 export async function shutdownKernelWorkers(): Promise<void> {

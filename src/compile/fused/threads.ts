@@ -17,27 +17,9 @@ import { K_SCHEDULE, type TwinFn } from './source.ts';
 import { type IntegratorResult, type Plan, runResult } from './plan.ts';
 import { checkInitial, runFusedTwin, twinConstants } from './twin.ts';
 
-const WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads');
-const cache = new Map();
-parentPort.on('message', (m) => {
-  try {
-    let fn = cache.get(m.source);
-    if (!fn) {
-      fn = new Function('H', m.source)(null);
-      if (cache.size >= 16) cache.delete(cache.keys().next().value);
-      cache.set(m.source, fn);
-    }
-    const f = (b) => new Float64Array(b);
-    fn(f(m.X), f(m.P), f(m.Y), f(m.K), f(m.N), m.B);
-    parentPort.postMessage({ id: m.id, ok: true });
-  } catch (e) {
-    parentPort.postMessage({ id: m.id, ok: false, error: String((e && e.stack) || e) });
-  }
-});
-`;
-
-const pool = new WorkerPool(WORKER_SOURCE, 'fused twin');
+const pool = new WorkerPool("new Function('H', source)(null)", `
+  const f = (b) => new Float64Array(b);
+  fn(f(m.X), f(m.P), f(m.Y), f(m.K), f(m.N), m.B);`, 'fused twin');
 
 /** Stops the fused-twin worker threads (they are unref'd: they never keep the process alive). */
 export async function shutdownTwinWorkers(): Promise<void> {

@@ -5,7 +5,7 @@ import { plotPanels, PALETTE, type Panel } from '../../core/index.ts';
 import type { FigureFile, RunContext, Series } from '../theory.ts';
 import type { TwoLayerGenerator } from './generator.ts';
 import { parseGenerator } from './generator.ts';
-import { type CriticSpec, type TrainingRun, trainMoments } from './training.ts';
+import { type CriticSpec, type TrainingConfig, type TrainingRun, trainMoments } from './training.ts';
 
 /** Hermite order of the logged moments for non-polynomial σ (ReLU pair moments: bound ~1e-7 at this order). */
 const LOG_HERMITE_ORDER = 12;
@@ -13,24 +13,14 @@ const LOG_HERMITE_ORDER = 12;
 export const CRITIC_CHOICES = ['poly2', 'poly3', 'poly4', 'mlp', 'all'] as const;
 export type CriticChoice = (typeof CRITIC_CHOICES)[number];
 
-export interface ExperimentSpec {
-  readonly target: TwoLayerGenerator;
+/** The CLI's spec: the training settings shared by every critic, plus which critics and how far the start is. */
+export type ExperimentSpec = Pick<TrainingConfig,
+  'target' | 'constraint' | 'clip' | 'gpLambda' | 'steps' | 'batch' | 'criticSteps' | 'lrGenerator' | 'lrCritic'
+  | 'every' | 'gradient' | 'criticScale' | 'seed'> & {
   readonly critic: CriticChoice;
-  readonly constraint: 'clip' | 'gp';
-  readonly clip: number;
-  readonly gpLambda: number;
-  readonly steps: number;
-  readonly batch: number;
-  readonly criticSteps: number;
-  readonly lrGenerator: number;
-  readonly lrCritic: number;
-  readonly every: number;
-  readonly gradient: 'sampled' | 'exact';
-  readonly criticScale: 'target-rms' | 'none';
   readonly initDistance: number;
   readonly hidden: number;
-  readonly seed: number;
-}
+};
 
 export function criticsOf(choice: CriticChoice, hidden: number): Array<{ name: string; critic: CriticSpec }> {
   const all: Array<{ name: string; critic: CriticSpec }> = [
