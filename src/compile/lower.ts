@@ -5,7 +5,7 @@
 // declared symbol is only its slot number.
 
 import { InputError } from '../core/index.ts';
-import { type Expr, type FnName, FUNCTIONS, CONSTANTS, isFnName } from '../symbolic/index.ts';
+import { type Expr, type FnName, FUNCTIONS, CONSTANTS, isFnName, numValue, formatNumber } from '../symbolic/index.ts';
 import { checkSymbolName, splitSign } from '../symbolic/index.ts';
 
 /** A refused compilation: names the offending token and what was expected. */
@@ -171,7 +171,15 @@ export class Lowering {
         if (typeof p !== 'number' || typeof q !== 'number' || !Number.isFinite(p) || !Number.isFinite(q) || q === 0) {
           throw new CompileError(`number node ${quote(`${String(p)}/${String(q)}`)} is not a finite number`);
         }
-        return this.num(p / q);
+        if (e.big === undefined) return this.num(p / q);
+        // an exact number beyond safe integers: compiled as its nearest double
+        const { num: n, den } = e.big;
+        if (typeof n !== 'bigint' || typeof den !== 'bigint' || n <= 0n || den <= 0n) {
+          throw new CompileError('number node has a malformed big form');
+        }
+        const v = numValue(e);
+        if (!Number.isFinite(v)) throw new CompileError(`number ${quote(formatNumber(e))} is beyond the f64 range`);
+        return this.num(v);
       }
       case 'const': {
         if (typeof e.name !== 'string' || !Object.prototype.hasOwnProperty.call(CONSTANTS, e.name)) {

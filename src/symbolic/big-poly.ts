@@ -105,7 +105,7 @@ export function bpPow(a: BigPoly, k: number): BigPoly {
   return r;
 }
 
-/** Whether every coefficient fits an exact Num (numerator and denominator safe integers). */
+/** Whether every coefficient fits an exact Num (at most MAX_EXACT_DIGITS digits). */
 export function bpFitsNum(a: BigPoly): boolean {
   for (const t of a.values()) if (!bigToNum(t.c)) return false;
   return true;

@@ -24,8 +24,10 @@
 // names the generated code itself uses, Mathematica's capitalised builtins and its
 // ban on '_'); the renaming is injective and returned to the caller.
 
-import { type Expr, type Num, type FnName, isExact, freeSymbols, add, call, neg, pow, ONE, MINUS_ONE } from './expr.ts';
-import { formatNumber, print } from './print.ts';
+import {
+  type Expr, type Num, type FnName, isExact, isRational, numParts, numAbs, numValue, freeSymbols, add, call, neg, pow, ONE, MINUS_ONE,
+} from './expr.ts';
+import { formatNumber, isFraction, print } from './print.ts';
 import { checkSymbolName } from './parse.ts';
 import { latexSystem } from './latex.ts';
 import type { System } from './system.ts';
@@ -225,10 +227,35 @@ function floatText(x: number, target: ExportTarget): string {
   return e === undefined ? mant : `${mant}*^${Number(e)}`;
 }
 
-/** A number (sign included) in the target. */
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** A number (sign included) in the target: exact digits, except NumPy (the nearest double). */
 function renderNumber(n: Num, cx: Context): R {
   const negative = n.p < 0;
   const signed = (s: string, prec: number): R => ({ s: negative ? `-${s}` : s, prec: negative ? PREC.neg : prec, np: false });
+  if (n.big) {
+    const { numer, denom } = numParts(numAbs(n));
+    const p = formatNumber(numer), q = formatNumber(denom);
+    const integer = n.big.den === 1n;
+    switch (cx.target) {
+      case 'sympy':
+        if (integer) return signed(p, PREC.atom);
+        cx.used.add('Rational');
+        return { s: `Rational(${negative ? '-' : ''}${p}, ${q})`, prec: PREC.atom, np: false };
+      case 'numpy': {
+        // compiled to f64: the nearest double (inf, or 0.0, beyond the f64 range)
+        const x = Math.abs(numValue(n));
+        if (x === Infinity) return { s: negative ? '-np.inf' : 'np.inf', prec: negative ? PREC.neg : PREC.atom, np: true };
+        return signed(floatText(x, 'numpy'), PREC.atom);
+      }
+      case 'julia': {
+        // Julia reads a literal beyond Int64 as Int128 or BigInt: big"…" makes every such part a BigInt
+        const jl = (digits: string) => (BigInt(digits) > INT64_MAX ? `big"${digits}"` : digits);
+        return integer ? signed(jl(p), PREC.atom) : signed(`${jl(p)}//${jl(q)}`, PREC.mul);
+      }
+      case 'mathematica': return integer ? signed(p, PREC.atom) : signed(`${p}/${q}`, PREC.mul);
+    }
+  }
   const p = Math.abs(n.p);
   if (!isExact(n)) {
     if (cx.target === 'sympy') { cx.used.add('Float'); return { s: `Float('${negative ? '-' : ''}${floatText(p, 'sympy')}')`, prec: PREC.atom, np: false }; }
@@ -314,9 +341,10 @@ function renderCall(e: Extract<Expr, { kind: 'call' }>, cx: Context): R {
 function renderProduct(coeff: Num | null, factors: readonly Expr[], cx: Context): R {
   const numer: R[] = [], denom: R[] = [];
   if (coeff) {
-    if (cx.target === 'mathematica' && isExact(coeff) && coeff.q !== 1) {
-      if (coeff.p !== 1) numer.push(renderNumber({ kind: 'num', p: coeff.p, q: 1 }, cx));
-      denom.push(renderNumber({ kind: 'num', p: coeff.q, q: 1 }, cx));
+    if (cx.target === 'mathematica' && isFraction(coeff)) {
+      const parts = numParts(coeff);
+      if (!(parts.numer.p === 1 && parts.numer.q === 1)) numer.push(renderNumber(parts.numer, cx));
+      denom.push(renderNumber(parts.denom, cx));
     } else numer.push(renderNumber(coeff, cx));
   }
   for (const f of factors) {
@@ -392,7 +420,7 @@ function render(e: Expr, cx: Context): R {
         // Python floats alone: (-2.0)**0.5 is complex and 10.0**400 raises; NumPy gives nan, inf.
         return { s: `np.power(${b.s}, ${x.s})`, prec: PREC.atom, np: true };
       }
-      const floatBase = e.base.kind === 'num' && !isExact(e.base);
+      const floatBase = e.base.kind === 'num' && !isRational(e.base);
       const base = b.prec <= PREC.pow || floatBase ? paren(b) : b.s;
       const exp = x.prec < PREC.atom ? paren(x) : x.s;
       const op = cx.target === 'sympy' || cx.target === 'numpy' ? '**' : '^';
@@ -481,9 +509,9 @@ export function exportExpr(e: Expr, target: ExportTarget, opts: ExportExprOption
 
 /** A whole expression; a bare SymPy integer becomes Integer(k), not a Python int. */
 function renderTop(e: Expr, cx: Context): string {
-  if (cx.target === 'sympy' && e.kind === 'num' && isExact(e) && e.q === 1) {
+  if (cx.target === 'sympy' && e.kind === 'num' && isRational(e) && !isFraction(e)) {
     cx.used.add('Integer');
-    return `Integer(${e.p})`;
+    return `Integer(${formatNumber(e)})`;
   }
   return render(e, cx).s;
 }

@@ -35,10 +35,22 @@ export function nameTable<T extends object>(entries: T): Readonly<T> {
 }
 
 /**
- * A number: an exact rational p/q (p, q safe integers, q > 0, lowest terms) or,
- * when p is not an integer, a float held in p with q = 1.
+ * A number: an exact rational p/q (p, q safe integers, q > 0, lowest terms); or, when p
+ * is not an integer, a float held in p with q = 1; or an exact rational too large for
+ * safe integers ("big"): then `big` holds |numerator| and the denominator as BigInts
+ * (lowest terms), the sign is p's, and p is a rough float approximation of the value
+ * (use numValue for the nearest double) with q = 1: never 0, never ±Infinity, never an
+ * integer unless the value is one, never a safe integer (so checks such as `p === 0`,
+ * `p === 1 && q === 1` or `Number.isSafeInteger(p)` stay false for it; `{ ...n, p: -n.p }`
+ * negates it). A value has one form: big only
+ * when it does not fit the small one. At most MAX_EXACT_DIGITS digits each.
  */
-export interface Num { readonly kind: 'num'; readonly p: number; readonly q: number }
+export interface Num {
+  readonly kind: 'num';
+  readonly p: number;
+  readonly q: number;
+  readonly big?: { readonly num: bigint; readonly den: bigint };
+}
 export interface Sym { readonly kind: 'sym'; readonly name: string }
 export interface Const { readonly kind: 'const'; readonly name: ConstName }
 export interface Add { readonly kind: 'add'; readonly terms: readonly Expr[] }
@@ -58,7 +70,17 @@ function gcd(a: number, b: number): number {
 
 const isExactInt = (x: number) => Number.isSafeInteger(x);
 
+/** Whether n is an exact rational in the small form (p, q safe integers). A big exact Num is not. */
 export function isExact(n: Num): boolean { return isExactInt(n.p) && isExactInt(n.q); }
+
+/** Whether n is an exact rational, in the small or the big form (not a float). */
+export function isRational(n: Num): boolean { return n.big !== undefined || (isExactInt(n.p) && isExactInt(n.q)); }
+
+/** Whether n is an integer: exactly for an exact n, by its value for a float. */
+export function isIntegerNum(n: Num): boolean {
+  if (n.big) return n.big.den === 1n;
+  return n.q === 1 && Number.isInteger(n.p);
+}
 
 export function rat(p: number, q = 1): Num {
   if (!Number.isFinite(p) || !Number.isFinite(q) || q === 0) {
@@ -77,13 +99,182 @@ export function num(x: number): Num {
   return rat(x, 1);
 }
 
-export function numValue(n: Num): number { return n.p / n.q; }
+// ----- big exact rationals -----
+
+/** Most decimal digits of the numerator, and of the denominator, of an exact number. */
+export const MAX_EXACT_DIGITS = 10_000;
+const MAX_EXACT_BITS = Math.ceil(MAX_EXACT_DIGITS * Math.log2(10));
+
+const SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
+
+export function bigGcd(a: bigint, b: bigint): bigint {
+  if (a < 0n) a = -a;
+  if (b < 0n) b = -b;
+  while (b !== 0n) { const t = a % b; a = b; b = t; }
+  return a;
+}
+
+/** Bits of |x| (0 for 0). */
+export function bigBitLength(x: bigint): number {
+  if (x < 0n) x = -x;
+  if (x === 0n) return 0;
+  const hex = x.toString(16);
+  return (hex.length - 1) * 4 + (32 - Math.clz32(parseInt(hex[0], 16)));
+}
+
+/**
+ * The nearest f64 to n/d (d > 0), rounded to nearest in the normal range (a 64-bit
+ * quotient with a sticky bit, rounded once by Number()); ±Infinity beyond the f64
+ * range, 0 below it.
+ */
+export function bigRatioToNumber(n: bigint, d: bigint): number {
+  if (n === 0n) return 0;
+  const neg = n < 0n;
+  const N = neg ? -n : n;
+  const s = 65 - (bigBitLength(N) - bigBitLength(d));
+  const top = s >= 0 ? N << BigInt(s) : N;
+  const bottom = s >= 0 ? d : d << BigInt(-s);
+  let q = top / bottom;
+  if (q * bottom !== top) q |= 1n; // sticky: q has 65+ bits, so this only breaks ties
+  let r = Number(q) * 2 ** -s;
+  if (!Number.isFinite(r) || r === 0) {
+    // an exponent beyond what one multiplication reaches: scale in two steps
+    const half = Math.trunc(-s / 2);
+    r = Number(q) * 2 ** half * 2 ** (-s - half);
+  }
+  return neg ? -r : r;
+}
+
+function nextTowards(x: number, up: boolean): number {
+  const buf = new Float64Array([x]);
+  const bits = new BigInt64Array(buf.buffer);
+  // x > 0 here: one ulp up or down
+  bits[0] += up ? 1n : -1n;
+  return buf[0];
+}
+
+/**
+ * A double a > 0 approximating a value that is not an integer, moved off the safe
+ * integers (where it would read as exact): by one ulp (towards the value when `up` says
+ * where it lies), or, in [2^52, 2^53) where every double is an integer, to 2^52 - 1/2
+ * or 2^53, whichever is nearer.
+ */
+function offSafeIntegers(a: number, up: () => boolean): number {
+  if (!Number.isInteger(a) || a > Number.MAX_SAFE_INTEGER) return a;
+  if (a < 2 ** 52) return nextTowards(a, up());
+  return a < 1.5 * 2 ** 52 ? 2 ** 52 - 0.5 : 2 ** 53;
+}
+
+/** The approximation held in p for a big Num of sign s and magnitude num/den (see Num). */
+function bigApprox(num: bigint, den: bigint, negative: boolean): number {
+  let a = bigRatioToNumber(num, den);
+  if (a === 0) a = Number.MIN_VALUE;
+  else if (!Number.isFinite(a)) a = Number.MAX_VALUE;
+  // a big integer is at least 2^53, so a safe integer here approximates a non-integer
+  else a = offSafeIntegers(a, () => BigInt(a) * den < num);
+  return negative ? -a : a;
+}
+
+/** A float Num for the non-integer value approximated by f (finite, nonzero): never read as exact. */
+function inexact(f: number, up: () => boolean): Num {
+  const a = offSafeIntegers(Math.abs(f), () => (f < 0 ? !up() : up()));
+  return { kind: 'num', p: f < 0 ? -a : a, q: 1 };
+}
+
+/** Thrown for an exact number beyond MAX_EXACT_DIGITS whose nearest double overflows or underflows. */
+function tooLarge(bits: number): ArgumentError {
+  const digits = Math.ceil(bits * Math.log10(2));
+  return new ArgumentError(`an exact number of about ${digits} digits is beyond the limit of ${MAX_EXACT_DIGITS} digits and out of the f64 range`);
+}
+
+/**
+ * The exact rational n/d as a Num (d ≠ 0): the small form when numerator and
+ * denominator are safe integers, else the big form. Beyond MAX_EXACT_DIGITS digits the
+ * nearest float instead (a float Num), or an ArgumentError when that overflows or
+ * underflows.
+ */
+export function bigNum(n: bigint, d: bigint = 1n): Num {
+  if (d === 0n) throw new ArgumentError('division by zero');
+  if (d < 0n) { n = -n; d = -d; }
+  if (n === 0n) return { kind: 'num', p: 0, q: 1 };
+  const g = bigGcd(n, d);
+  return g === 1n ? bigNumReduced(n, d) : bigNumReduced(n / g, d / g);
+}
+
+/** bigNum for n/d already in lowest terms with d > 0 (skips the gcd). */
+export function bigNumReduced(n: bigint, d: bigint): Num {
+  const negative = n < 0n;
+  const mag = negative ? -n : n;
+  if (mag <= SAFE_BIG && d <= SAFE_BIG) return { kind: 'num', p: Number(n), q: Number(d) };
+  const bits = Math.max(bigBitLength(mag), bigBitLength(d));
+  if (bits > MAX_EXACT_BITS) {
+    const f = bigRatioToNumber(n, d);
+    if (!Number.isFinite(f) || f === 0) throw tooLarge(bits);
+    // d > 1 here (an integer this long is out of the f64 range): the value is no integer
+    return inexact(f, () => BigInt(f) * d < n);
+  }
+  return { kind: 'num', p: bigApprox(mag, d, negative), q: 1, big: { num: mag, den: d } };
+}
+
+/** Signed numerator and denominator of an exact Num as BigInts; undefined for a float. */
+export function numBigParts(n: Num): { n: bigint; d: bigint } | undefined {
+  if (n.big) return { n: n.p < 0 ? -n.big.num : n.big.num, d: n.big.den };
+  return isExact(n) ? { n: BigInt(n.p), d: BigInt(n.q) } : undefined;
+}
+
+/** The value as the nearest double (for evaluation and compilation; ±Infinity or 0 beyond the f64 range for a big Num). */
+export function numValue(n: Num): number {
+  if (n.big) return bigRatioToNumber(n.p < 0 ? -n.big.num : n.big.num, n.big.den);
+  return n.p / n.q;
+}
+
+/** -n. */
+export function numNeg(n: Num): Num {
+  return n.p === 0 ? n : { ...n, p: -n.p };
+}
+
+/** |n|. */
+export function numAbs(n: Num): Num {
+  return n.p < 0 ? numNeg(n) : n;
+}
+
+/** The numerator and the denominator of an exact Num as exact Nums (n itself and 1 for a float). */
+export function numParts(n: Num): { numer: Num; denom: Num } {
+  if (n.big) {
+    return {
+      numer: bigNum(n.p < 0 ? -n.big.num : n.big.num),
+      denom: bigNum(n.big.den),
+    };
+  }
+  if (!isExact(n) || n.q === 1) return { numer: n, denom: ONE };
+  return { numer: { kind: 'num', p: n.p, q: 1 }, denom: { kind: 'num', p: n.q, q: 1 } };
+}
+
+/** Whether two Nums have the same form and value. */
+export function numEqual(a: Num, b: Num): boolean {
+  if (a.p !== b.p || a.q !== b.q) return false;
+  if (a.big === undefined || b.big === undefined) return a.big === b.big;
+  return a.big.num === b.big.num && a.big.den === b.big.den;
+}
+
+/** Sign of a - b (exact for two exact numbers; by value when either is a float). */
+export function numCompare(a: Num, b: Num): number {
+  const x = numBigParts(a), y = numBigParts(b);
+  if (x && y) {
+    const l = x.n * y.d, r = y.n * x.d;
+    return l < r ? -1 : l > r ? 1 : 0;
+  }
+  const u = numValue(a), v = numValue(b);
+  return u < v ? -1 : u > v ? 1 : 0;
+}
 
 export function numAdd(a: Num, b: Num): Num {
   if (isExact(a) && isExact(b)) {
     const p = a.p * b.q + b.p * a.q, q = a.q * b.q;
     if (isExactInt(p) && isExactInt(q)) return rat(p, q);
   }
+  const x = numBigParts(a), y = numBigParts(b);
+  if (x && y) return x.d === y.d ? bigNum(x.n + y.n, x.d) : bigNum(x.n * y.d + y.n * x.d, x.d * y.d);
   return num(numValue(a) + numValue(b));
 }
 
@@ -92,20 +283,48 @@ export function numMul(a: Num, b: Num): Num {
     const p = a.p * b.p, q = a.q * b.q;
     if (isExactInt(p) && isExactInt(q)) return rat(p, q);
   }
+  const x = numBigParts(a), y = numBigParts(b);
+  if (x && y) return bigNum(x.n * y.n, x.d * y.d);
   return num(numValue(a) * numValue(b));
 }
 
-/** a^k for integer k, exact when possible. */
+/** 1/a. */
+export function numInv(a: Num): Num {
+  if (a.p === 0) throw new ArgumentError('division by zero: 0 raised to a negative power');
+  if (a.big) return bigNum(a.p < 0 ? -a.big.den : a.big.den, a.big.num);
+  return isExact(a) ? rat(a.q, a.p) : num(1 / a.p);
+}
+
+/**
+ * a^k for integer k, exact when a is. An exact power whose numerator or denominator
+ * would exceed MAX_EXACT_DIGITS is the nearest float instead, or an ArgumentError when
+ * that is out of the f64 range (estimated before any large power is formed).
+ */
 export function numPowInt(a: Num, k: number): Num {
   if (k === 0) return ONE;
-  if (k < 0) {
-    if (a.p === 0) throw new ArgumentError('division by zero: 0 raised to a negative power');
-    return numPowInt(isExact(a) ? rat(a.q, a.p) : num(1 / a.p), -k);
+  if (k < 0) return numPowInt(numInv(a), -k);
+  if (k === 1) return a;
+  // small exact a whose power surely fits: the plain loop (the hot path)
+  const small = isExact(a) && Math.max(Math.abs(a.p), a.q) ** k <= Number.MAX_SAFE_INTEGER;
+  const parts = small ? undefined : numBigParts(a);
+  if (parts) {
+    const bits = Math.max(bigBitLength(parts.n), bigBitLength(parts.d));
+    if ((bits - 1) * k > MAX_EXACT_BITS) {
+      // at least (bits - 1) k bits: beyond the limit, so the float power (or a refusal)
+      const f = numValue(a) ** k;
+      if (!Number.isFinite(f) || f === 0) throw tooLarge((bits - 1) * k);
+      // the base is no integer (a big integer's power is out of the f64 range), nor is its power
+      return inexact(f, () => true);
+    }
+    if (bits * k > 53) {
+      const K = BigInt(k);
+      return bigNumReduced(parts.n ** K, parts.d ** K);
+    }
   }
   let r: Num = ONE, base = a;
   while (k > 0) {
     if (k & 1) r = numMul(r, base);
-    k >>= 1;
+    k = Math.floor(k / 2);
     if (k) base = numMul(base, base);
   }
   return r;
@@ -168,7 +387,7 @@ export function pow(base: Expr, exp: Expr): Expr {
     if (exp.p === 1 && exp.q === 1) return base;
     // 0^(-1/2) and 0^(-0.3) divide by zero as 0^(-1) does
     if (base.kind === 'num' && base.p === 0 && exp.p < 0) throw new ArgumentError('division by zero: 0 raised to a negative power');
-    if (base.kind === 'num' && exp.q === 1 && isExactInt(exp.p) && isExact(base)) {
+    if (base.kind === 'num' && exp.q === 1 && isExactInt(exp.p) && isRational(base)) {
       if (base.p === 0 && exp.p < 0) throw new ArgumentError('division by zero: 0 raised to a negative power');
       return numPowInt(base, exp.p);
     }
@@ -182,8 +401,8 @@ export function pow(base: Expr, exp: Expr): Expr {
     // (b^r)^k = b^(r k) for integer k. When r is not an integer this holds in real
     // arithmetic only if r k is not an integer either ((x^(1/2))^2 is NaN for x < 0, x is not).
     const rk = numMul(base.exp, exp);
-    const rIsInt = base.exp.q === 1 && isExactInt(base.exp.p);
-    if (rIsInt || !Number.isInteger(numValue(rk))) return pow(base.base, rk);
+    const rIsInt = (base.exp.q === 1 && isExactInt(base.exp.p)) || base.exp.big?.den === 1n;
+    if (rIsInt || !isIntegerNum(rk)) return pow(base.base, rk);
   }
   return { kind: 'pow', base, exp };
 }
@@ -251,7 +470,7 @@ export function equal(a: Expr, b: Expr): boolean {
   if (a === b) return true;
   if (a.kind !== b.kind) return false;
   switch (a.kind) {
-    case 'num': return a.p === (b as Num).p && a.q === (b as Num).q;
+    case 'num': return numEqual(a, b as Num);
     case 'sym': return a.name === (b as Sym).name;
     case 'const': return a.name === (b as Const).name;
     case 'call': if (a.fn !== (b as Call).fn) return false; break;

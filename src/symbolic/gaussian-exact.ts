@@ -15,7 +15,7 @@
 // memoised on the exponent vector, exactly. (a+…+j)^8 is then one form with
 // variance 10: 7!!·10^4 = 1 050 000, at once.
 
-import { type Expr, type Num, call, mul, num, MINUS_ONE } from './expr.ts';
+import { type Expr, type Num, call, mul, num, isRational, MINUS_ONE } from './expr.ts';
 import { InputError } from '../core/index.ts';
 import {
   type BigRational, bigRat, bigFromNum, bigToNum, bigToNumber, bigLogAbs,
@@ -363,7 +363,7 @@ export function allNumbersExact(es: readonly Expr[]): boolean {
   while (stack.length) {
     const e = stack.pop()!;
     switch (e.kind) {
-      case 'num': if (!(Number.isSafeInteger(e.p) && Number.isSafeInteger(e.q))) return false; break;
+      case 'num': if (!isRational(e)) return false; break;
       case 'add': stack.push(...e.terms); break;
       case 'mul': stack.push(...e.factors); break;
       case 'pow': stack.push(e.base, e.exp); break;

@@ -122,7 +122,7 @@ function withOverflowMessage<T>(degree: number, f: () => T): T {
   try {
     return f();
   } catch (err) {
-    if (err instanceof ArgumentError && /non-finite number/.test(err.message)) {
+    if (err instanceof ArgumentError && /non-finite number|beyond the limit of \d+ digits/.test(err.message)) {
       throw new ArgumentError(`the Isserlis coefficients of a degree-${degree} Gaussian moment exceed the f64 range (about 1.8e308); `
         + 'polynomials whose numbers are exact rationals (no functions) are computed exactly instead (gaussian-exact.ts)');
     }

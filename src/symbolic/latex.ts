@@ -11,9 +11,9 @@
 // accents the base (theta_hat -> \hat{\theta}); other multi-letter names are upright
 // (lr -> \mathrm{lr}).
 
-import { type Expr, type Num, type FnName, isExact, numValue } from './expr.ts';
+import { type Expr, type Num, type FnName, isExact, isRational, numValue, numParts, numAbs } from './expr.ts';
 import { ArgumentError } from '../core/index.ts';
-import { isReciprocal, reciprocalOf, splitSign } from './print.ts';
+import { isReciprocal, reciprocalOf, splitSign, formatNumber, isFraction } from './print.ts';
 
 const GREEK_LOWER = [
   'alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta', 'theta', 'iota', 'kappa', 'lambda',
@@ -78,9 +78,10 @@ function floatLatex(x: number): string {
 
 /** |n| in LaTeX: integers plain, rationals \frac{p}{q}, floats decimal (or m \cdot 10^{k}). */
 function numberLatex(n: Num): string {
-  if (!isExact(n)) return floatLatex(Math.abs(numValue(n)));
-  const p = Math.abs(n.p);
-  return n.q === 1 ? String(p) : `\\frac{${p}}{${n.q}}`;
+  if (!isRational(n)) return floatLatex(Math.abs(numValue(n)));
+  const { numer, denom } = numParts(numAbs(n));
+  const p = formatNumber(numer);
+  return isFraction(n) ? `\\frac{${p}}{${formatNumber(denom)}}` : p;
 }
 
 // ---------- expressions ----------
@@ -141,9 +142,10 @@ function mulLatex(factors: readonly Expr[]): R {
   const c = numer[0];
   if (c && c.kind === 'num') {
     numer.shift();
-    if (isExact(c)) {
-      if (c.p !== 1) top.push(String(c.p));
-      if (c.q !== 1) bottom.push(String(c.q));
+    if (isRational(c)) {
+      const parts = numParts(c);
+      if (!(parts.numer.p === 1 && parts.numer.q === 1)) top.push(formatNumber(parts.numer));
+      if (isFraction(c)) bottom.push(formatNumber(parts.denom));
     } else top.push(numberLatex(c));
   }
   top = top.concat(numer.map(renderFactor));
@@ -169,7 +171,7 @@ function powLatex(e: Extract<Expr, { kind: 'pow' }>): R {
     return { s: `${fnName(base.fn)}^{${x}}${paren(render(base.args[0]).s)}`, prec: PREC.pow };
   }
   const b = render(base);
-  const needsParens = b.prec <= PREC.pow || (base.kind === 'num' && (!isExact(base) ? b.s.includes('\\cdot') : base.q !== 1))
+  const needsParens = b.prec <= PREC.pow || (base.kind === 'num' && (!isRational(base) ? b.s.includes('\\cdot') : isFraction(base)))
     || (base.kind === 'call' && base.fn !== 'abs') || base.kind === 'pow';
   return { s: `${needsParens ? paren(b.s) : b.s}^{${x}}`, prec: PREC.pow };
 }
@@ -179,7 +181,7 @@ function render(e: Expr): R {
     case 'num': {
       const s = numberLatex(e);
       if (e.p < 0) return { s: `-${s}`, prec: PREC.neg };
-      return { s, prec: isExact(e) && e.q !== 1 ? PREC.atom : PREC.atom };
+      return { s, prec: PREC.atom };
     }
     case 'sym': return { s: latexSymbol(e.name), prec: PREC.atom };
     case 'const': return { s: '\\pi', prec: PREC.atom };

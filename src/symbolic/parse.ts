@@ -14,7 +14,8 @@
 // (constructor, process, require, prototype, ...) are refused.
 
 import {
-  type Expr, FUNCTIONS, isFnName, isConstName, add, mul, pow, neg, div, call, sym, constant, rat, num,
+  type Expr, FUNCTIONS, isFnName, isConstName, add, mul, pow, neg, div, call, sym, constant, rat, bigNum,
+  MAX_EXACT_DIGITS,
 } from './expr.ts';
 import { ArgumentError, InputError } from '../core/index.ts';
 
@@ -102,11 +103,22 @@ function tokenize(src: string): Token[] {
   return out;
 }
 
-/** Exact rational for a decimal literal where it fits, else a float. */
+/** Most significant digits of a number literal (leading zeros not counted). */
+export const MAX_LITERAL_DIGITS = 1000;
+
+/**
+ * A decimal literal as the exact rational it denotes (0.1 = 1/10, 1e-3 = 1/1000, a
+ * 30-digit integer exactly), or an error when it is beyond MAX_EXACT_DIGITS digits
+ * (such a literal is also out of the f64 range: 1e20000, 1e-20000).
+ */
 function parseNumber(text: string): Expr {
   const m = /^(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text)!;
-  const intPart = m[1] || '0', frac = m[2] ?? '', e = Number(m[3] ?? '0');
+  const intPart = m[1] || '0', frac = m[2] ?? '';
   const digits = (intPart + frac).replace(/^0+(?=\d)/, '');
+  if (digits.length > MAX_LITERAL_DIGITS) {
+    throw new ArgumentError(`number literal with ${digits.length} digits, above the limit of ${MAX_LITERAL_DIGITS}`);
+  }
+  const e = Number(m[3] ?? '0');
   const scale = e - frac.length;
   const mant = Number(digits);
   if (Number.isSafeInteger(mant) && Math.abs(scale) <= 15) {
@@ -114,9 +126,16 @@ function parseNumber(text: string): Expr {
     if (scale >= 0 && Number.isSafeInteger(mant * p10)) return rat(mant * p10);
     if (scale < 0) return rat(mant, p10);
   }
-  const value = Number(text);
-  if (!Number.isFinite(value)) throw new ArgumentError(`number ${text} is out of range`);
-  return num(value);
+  if (digits === '0') return rat(0);
+  // |scale| beyond the exact limit puts every value of at most MAX_LITERAL_DIGITS digits out of the f64 range
+  if (Math.abs(scale) > MAX_EXACT_DIGITS) throw new ArgumentError(`number ${text} is out of range`);
+  const M = BigInt(digits), p10 = 10n ** BigInt(Math.abs(scale));
+  try {
+    return scale >= 0 ? bigNum(M * p10) : bigNum(M, p10);
+  } catch (err) {
+    if (err instanceof ArgumentError) throw new ArgumentError(`number ${text} is out of range`);
+    throw err;
+  }
 }
 
 /** Longest accepted input, and deepest nesting of parentheses, signs and powers. */

@@ -6,7 +6,7 @@
 // integer id so monomial keys stay short.
 
 import {
-  type Expr, type Num, ZERO, ONE, MINUS_ONE, rat, numAdd, numMul, numPowInt, isExact,
+  type Expr, type Num, ZERO, ONE, MINUS_ONE, rat, numAdd, numMul, numPowInt, numEqual, isExact, isRational,
   add, mul, pow, call, dependsOn,
 } from './expr.ts';
 import { print } from './print.ts';
@@ -305,7 +305,7 @@ function multinomialPow(ts: readonly PolyTerm[], k: number): Poly {
 
 /** Whether every coefficient is an exact rational (no float from a literal or an overflow). */
 export function polyIsExact(p: Poly): boolean {
-  for (const t of p.terms.values()) if (!isExact(t.coeff)) return false;
+  for (const t of p.terms.values()) if (!isRational(t.coeff)) return false;
   return true;
 }
 
@@ -328,7 +328,7 @@ export function polyEqual(a: Poly, b: Poly): boolean {
   if (a.terms.size !== b.terms.size) return false;
   for (const [k, t] of a.terms) {
     const u = b.terms.get(k);
-    if (!u || u.coeff.p !== t.coeff.p || u.coeff.q !== t.coeff.q) return false;
+    if (!u || !numEqual(u.coeff, t.coeff)) return false;
   }
   return true;
 }
@@ -575,7 +575,7 @@ function divideTerm(t: PolyTerm, u: PolyTerm): PolyTerm | undefined {
 export function polyDivExact(n: Poly, d: Poly, maxSteps = 10_000): Poly | undefined {
   const ld = leadingTerm(d);
   if (!ld) throw new ArgumentError('division by the zero polynomial');
-  const exactCoeffs = (p: Poly) => [...p.terms.values()].every((t) => isExact(t.coeff));
+  const exactCoeffs = (p: Poly) => [...p.terms.values()].every((t) => isRational(t.coeff));
   if (!exactCoeffs(n) || !exactCoeffs(d)) return undefined;
   let r = n;
   const q = new Map<string, PolyTerm>();

@@ -1,12 +1,22 @@
 // Prints an Expr in the input grammar, so that parse(print(e)) gives e back.
 
-import { type Expr, type Num, isExact, numValue } from './expr.ts';
+import { type Expr, type Num, isExact, numValue, numParts } from './expr.ts';
 
 const PREC = { add: 1, mul: 2, neg: 3, pow: 4, atom: 5 } as const;
 
+/** The digits of an exact Num, "p" or "p/q", all of them also for the big form; a float as a float. */
 export function formatNumber(n: Num): string {
+  if (n.big) {
+    const p = `${n.p < 0 ? '-' : ''}${n.big.num}`;
+    return n.big.den === 1n ? p : `${p}/${n.big.den}`;
+  }
   if (isExact(n)) return n.q === 1 ? String(n.p) : `${n.p}/${n.q}`;
   return floatString(numValue(n));
+}
+
+/** Whether n is an exact rational that is not an integer (it prints as p/q). */
+export function isFraction(n: Num): boolean {
+  return n.big ? n.big.den !== 1n : isExact(n) && n.q !== 1;
 }
 
 function floatString(x: number): string {
@@ -46,7 +56,7 @@ function render(e: Expr): { s: string; prec: number } {
     case 'num': {
       const s = formatNumber(e);
       if (e.p < 0) return { s, prec: PREC.neg };
-      return { s, prec: isExact(e) && e.q !== 1 ? PREC.mul : PREC.atom };
+      return { s, prec: isFraction(e) ? PREC.mul : PREC.atom };
     }
     case 'sym': return { s: e.name, prec: PREC.atom };
     case 'const': return { s: e.name, prec: PREC.atom };
@@ -85,10 +95,11 @@ function render(e: Expr): { s: string; prec: number } {
       const numer: Expr[] = factors.filter((f) => !isReciprocal(f));
       const denom: Expr[] = factors.filter(isReciprocal).map(reciprocalOf);
       const c = numer[0];
-      if (c && c.kind === 'num' && isExact(c) && c.q !== 1 && (numer.length > 1 || denom.length > 0)) {
+      if (c && c.kind === 'num' && isFraction(c) && (numer.length > 1 || denom.length > 0)) {
+        const { numer: top, denom: bottom } = numParts(c);
         numer.shift();
-        if (c.p !== 1) numer.unshift({ kind: 'num', p: c.p, q: 1 });
-        denom.unshift({ kind: 'num', p: c.q, q: 1 });
+        if (!(top.p === 1 && top.q === 1)) numer.unshift(top);
+        denom.unshift(bottom);
       }
       const side = (fs: readonly Expr[], isDenominator: boolean) => {
         if (fs.length === 0) return '1';
@@ -107,7 +118,7 @@ function render(e: Expr): { s: string; prec: number } {
       if (isReciprocal(e)) return render({ kind: 'mul', factors: [e] });
       const b = render(e.base), x = render(e.exp);
       const base = b.prec <= PREC.pow ? `(${b.s})` : b.s;
-      const exp = x.prec < PREC.pow || e.exp.kind === 'num' && (e.exp.p < 0 || e.exp.q !== 1) ? `(${x.s})` : x.s;
+      const exp = x.prec < PREC.pow || e.exp.kind === 'num' && (e.exp.p < 0 || isFraction(e.exp)) ? `(${x.s})` : x.s;
       return { s: `${base}^${exp}`, prec: PREC.pow };
     }
   }

@@ -9,8 +9,8 @@
 
 import { ArgumentError } from '../core/index.ts';
 import {
-  type Expr, type Num, type FnName, ZERO, ONE, HALF, PI, add, mul, pow, neg, call, rat, num,
-  numValue, isExact, equal, size, mapChildren, freeSymbols,
+  type Expr, type Num, type FnName, ZERO, ONE, HALF, PI, add, mul, pow, neg, call, rat, num, bigNum,
+  bigBitLength, numValue, numAbs, numCompare, isExact, isRational, equal, size, mapChildren, freeSymbols,
 } from './expr.ts';
 import { F64_FUNCTIONS, evaluate } from './evaluate.ts';
 import { print } from './print.ts';
@@ -69,8 +69,25 @@ function squarePart(n: number): { outside: number; inside: number } {
   return { outside, inside };
 }
 
+/** floor(sqrt(n)) for a BigInt n >= 0 (Newton's iteration from a power of two above it). */
+function bigIsqrt(n: bigint): bigint {
+  if (n < 2n) return n;
+  let x = 1n << BigInt(Math.ceil(bigBitLength(n) / 2));
+  for (;;) {
+    const y = (x + n / x) >> 1n;
+    if (y >= x) return x;
+    x = y;
+  }
+}
+
 /** sqrt of an exact non-negative rational as (a/b)*sqrt(c) with c squarefree-ish integer. */
 function exactSqrt(n: Num): Expr | undefined {
+  if (n.big) {
+    // the big form: exact only when numerator and denominator are perfect squares
+    if (n.p < 0) return undefined;
+    const a = bigIsqrt(n.big.num), b = bigIsqrt(n.big.den);
+    return a * a === n.big.num && b * b === n.big.den ? bigNum(a, b) : undefined;
+  }
   if (!isExact(n) || n.p < 0) return undefined;
   // sqrt(p/q) = sqrt(p q) / q
   const pq = n.p * n.q;
@@ -100,16 +117,16 @@ const ODD: ReadonlySet<FnName> = new Set(['sin', 'tanh', 'erf', 'arcsin']);
 function foldCall(fn: FnName, args: readonly Expr[]): Expr | undefined {
   if (!args.every((a) => a.kind === 'num')) return undefined;
   const ns = args as readonly Num[];
-  const exact = ns.every(isExact);
+  const exact = ns.every(isRational);
   const v = ns.map(numValue);
   if (exact) {
     const a = ns[0];
     switch (fn) {
-      case 'abs': return rat(Math.abs(a.p), a.q);
+      case 'abs': return numAbs(a);
       case 'relu': return a.p > 0 ? a : ZERO;
       case 'step': return a.p > 0 ? ONE : a.p < 0 ? ZERO : HALF;
-      case 'min': return v[0] <= v[1] ? ns[0] : ns[1];
-      case 'max': return v[0] >= v[1] ? ns[0] : ns[1];
+      case 'min': return numCompare(ns[0], ns[1]) <= 0 ? ns[0] : ns[1];
+      case 'max': return numCompare(ns[0], ns[1]) >= 0 ? ns[0] : ns[1];
       case 'sqrt': return exactSqrt(a);
       case 'exp': return a.p === 0 ? ONE : undefined;
       case 'log': return a.p === 1 && a.q === 1 ? ZERO : undefined;
@@ -189,7 +206,7 @@ function rewrite(e: Expr): Expr {
   if (e.kind === 'pow') {
     const { base, exp } = e;
     if (base.kind === 'call' && base.fn === 'exp') return rewrite(call('exp', simplifyLocal(mul(base.args[0], exp))));
-    if (base.kind === 'num' && exp.kind === 'num' && isExact(base) && isExact(exp) && exp.q === 2 && base.p > 0) {
+    if (base.kind === 'num' && exp.kind === 'num' && isRational(base) && isExact(exp) && exp.q === 2 && base.p > 0) {
       const r = exactSqrt(base);
       if (r && r.kind === 'num') return pow(r, rat(exp.p));
     }
@@ -441,7 +458,7 @@ export function zeroTest(e: Expr, opts: { points?: number; seed?: number } = {})
   if (!(c.kind === 'num')) c = tryCancel(c) ?? c;
   if (c.kind === 'num' && c.p === 0) return { zero: true, decidedBy: 'symbolic', pointsChecked: 0 };
   // a float constant may be rounding residue: only an exact nonzero number is decisive
-  if (c.kind === 'num' && isExact(c)) return { zero: false, decidedBy: 'symbolic', pointsChecked: 0 };
+  if (c.kind === 'num' && isRational(c)) return { zero: false, decidedBy: 'symbolic', pointsChecked: 0 };
   // numerically on the input itself (the canonical form may be defined on a larger domain)
   const vars = [...freeSymbols(e)].sort();
   const rand = rng(opts.seed ?? 0x5eed);

@@ -224,7 +224,14 @@ describe('exportExpr: function maps, numbers and renaming per target', () => {
     ['3/4*x/y - pi', { sympy: 'Rational(3, 4)*x/y - pi', numpy: '0.75*x/y - np.pi', julia: '(3//4)*x/y - pi', mathematica: '3*x/(4*y) - Pi' }],
     ['x^(1/3) - x^(-2) + 2^x', { sympy: 'x**Rational(1, 3) - 1/x**2 + 2**x', numpy: 'x**0.3333333333333333 - 1.0/x**2 + 2.0**x', julia: 'x^(1//3) - 1/x^2 + 2^x', mathematica: 'x^(1/3) - 1/x^2 + 2^x' }],
     ['-x^2 - (x+1)^2', { sympy: '-x**2 - (1 + x)**2', numpy: '-x**2 - (1.0 + x)**2', julia: '-x^2 - (1 + x)^2', mathematica: '-x^2 - (1 + x)^2' }],
-    ['6.02e-23*x', { sympy: "Float('6.02e-23')*x", numpy: '6.02e-23*x', julia: '6.02e-23*x', mathematica: '6.02*^-23*x' }],
+    ['6.02e-23*x', { sympy: 'Rational(301, 5000000000000000000000000)*x', numpy: '6.02e-23*x', julia: '(301//big"5000000000000000000000000")*x', mathematica: '301*x/5000000000000000000000000' }],
+    ['12345678901234567890*x - 2^70/3', {
+      sympy: '-Rational(1180591620717411303424, 3) + 12345678901234567890*x',
+      numpy: '-393530540239137100000.0 + 12345678901234567000.0*x',
+      julia: '-big"1180591620717411303424"//3 + big"12345678901234567890"*x',
+      mathematica: '-1180591620717411303424/3 + 12345678901234567890*x',
+    }],
+    ['2^70', { sympy: 'Integer(1180591620717411303424)', numpy: '1.1805916207174113e+21', julia: 'big"1180591620717411303424"', mathematica: '1180591620717411303424' }],
     ['(-2)^x*(-2)^(1/2)', { sympy: '(-2)**x*(-2)**Rational(1, 2)', numpy: '(-2.0)**x*np.power(-2.0, 0.5)', julia: '(-2)^x*(-2)^(1//2)', mathematica: '(-2)^x*(-2)^(1/2)' }],
     ['7', { sympy: 'Integer(7)', numpy: '7.0', julia: '7', mathematica: '7' }],
   ];
@@ -233,6 +240,12 @@ describe('exportExpr: function maps, numbers and renaming per target', () => {
       for (const t of EXPORT_TARGETS) expect(exportExpr(parse(src), t).code, t).toBe(want[t]);
     });
   }
+
+  it('a float (not from a literal: literals are exact) prints as a float in every target', () => {
+    const e = mul(num(6.02e-23), sym('x'));
+    const want: Record<ExportTarget, string> = { sympy: "Float('6.02e-23')*x", numpy: '6.02e-23*x', julia: '6.02e-23*x', mathematica: '6.02*^-23*x' };
+    for (const t of EXPORT_TARGETS) expect(exportExpr(e, t).code, t).toBe(want[t]);
+  });
 
   it('NumPy keeps constant-only divisions and powers in NumPy (no ZeroDivisionError, no complex)', () => {
     expect(exportExpr(parse('1/(pi - pi)'), 'numpy').code).toBe('np.divide(1.0, np.pi - np.pi)');

@@ -35,11 +35,11 @@ describe('exact Gaussian expectations by counting', () => {
     expect(E(`(${vars.split(',').join('+')})^40`, vars, I)!.text).toBe((doubleFactorial(39) * 10n ** 20n).toString());
   });
 
-  it('E[u^100] = 99!! exactly (79 digits), with the nearest f64 beside it and no exact Num', () => {
+  it('E[u^100] = 99!! exactly (79 digits), as an exact Num (its big form) with the nearest f64 beside it', () => {
     const r = E('u^100', 'u', '[[1]]')!;
     expect(r.text).toBe(doubleFactorial(99).toString());
     expect(r.text).toHaveLength(79);
-    expect(r.num).toBeUndefined();
+    expect(print(r.num!)).toBe(r.text);
     expect(Math.abs(r.float / 2.7253921397507295e78 - 1)).toBeLessThan(4 * 2 ** -53);
   });
 
@@ -87,9 +87,8 @@ describe('exact Gaussian expectations by counting', () => {
     expect(r.text).toBe('688905+306180*s+51030*s^2+3780*s^3+105*s^4');
     expect(performance.now() - t0).toBeLessThan(1000);
     const big = exactExpectationResult(E('u^100*q', 'u', '[[1]]')!);
-    expect(big.exact).toBe(false);
-    expect(big.exactValue).toBe(`${doubleFactorial(99)}*q`);
-    expect(print(big.expr)).toBe('2.7253921397507295e+78*q');
+    expect(big.exact).toBe(true);
+    expect(print(big.expr)).toBe(`${doubleFactorial(99)}*q`);
     expect(exactExpectationResult(E('u^4*v^2', 'u,v', '[[q,c],[c,p]]')!)).toMatchObject({ exact: true });
     expect(print(exactExpectationResult(E('u^4*v^2', 'u,v', '[[q,c],[c,p]]')!).expr)).toBe('12*c^2*q+3*p*q^2');
   });
@@ -110,8 +109,9 @@ describe('exact Gaussian expectations by counting', () => {
     expect(bigToNumber(bigRat(10n ** 400n, 10n ** 399n))).toBe(10);
     expect(Math.abs(bigToNumber(bigRat(1n, 10n ** 320n)) - 1e-320)).toBeLessThanOrEqual(5e-324);
     expect(bigToNumber(bigRat(10n ** 400n))).toBe(Infinity);
-    expect(bigToNum(bigRat(2n ** 53n))).toBeUndefined();
+    expect(print(bigToNum(bigRat(2n ** 53n))!)).toBe('9007199254740992');
     expect(bigToNum(bigRat(2n ** 53n - 1n))?.p).toBe(2 ** 53 - 1);
+    expect(bigToNum(bigRat(10n ** 10001n))).toBeUndefined(); // beyond MAX_EXACT_DIGITS
   });
 
   it('property: equals the general engine (Isserlis on the expanded polynomial) on random rational polynomials', () => {
@@ -154,19 +154,21 @@ describe('exact Gaussian expectations by counting', () => {
 });
 
 describe('exactExpectationResult: exact only when it is', () => {
-  it('safe values are exact Nums; larger ones carry the exact text, a float and its error; beyond f64, exp(ln v)', () => {
+  it('values of up to MAX_EXACT_DIGITS digits are exact Nums; beyond, the exact text and exp(ln v)', () => {
     const small = exactExpectationResult(E('u^4', 'u', '[[1/2]]')!);
     expect(small).toMatchObject({ exact: true, expr: { kind: 'num', p: 3, q: 4 } });
     expect(small.exactValue).toBeUndefined();
     const big = exactExpectationResult(E('u^100', 'u', '[[1]]')!);
-    expect(big.exact).toBe(false);
-    expect(big.exactValue).toBe(doubleFactorial(99).toString());
-    expect(big.errorEstimate! / 2.7253921397507295e78).toBeCloseTo(2 ** -53, 20);
-    const huge = exactExpectationResult(E('u^400', 'u', '[[1]]')!);
+    expect(big.exact).toBe(true);
+    expect(print(big.expr)).toBe(doubleFactorial(99).toString());
+    expect(print(exactExpectationResult(E('u^400', 'u', '[[1]]')!).expr)).toBe(doubleFactorial(399).toString());
+    // 399!!·10^12000: 12 434 digits, beyond the limit of 10 000
+    const huge = exactExpectationResult(E('u^400', 'u', '[[10^60]]')!);
     expect(huge.exact).toBe(false);
+    expect(huge.exactValue).toBe((doubleFactorial(399) * 10n ** 12000n).toString());
     expect(print(huge.expr)).toMatch(/^exp\(\d+\.\d+\)$/);
-    // ln(399!!) = Σ ln(odd k ≤ 399)
-    let ln = 0;
+    // ln(399!! 10^12000) = Σ ln(odd k ≤ 399) + 12000 ln 10
+    let ln = 12000 * Math.log(10);
     for (let k = 1; k <= 399; k += 2) ln += Math.log(k);
     const arg = (huge.expr as unknown as { args: { p: number }[] }).args[0].p;
     expect(Math.abs(arg - ln) / ln).toBeLessThan(1e-14);
@@ -184,11 +186,11 @@ describe('gaussianExpectation routes rational polynomials to the exact path', ()
     expect(performance.now() - t0).toBeLessThan(20_000);
   });
 
-  it('u^100 is 99!! exactly as text, and the float is marked inexact', () => {
+  it('u^100 is 99!! as an exact integer (exact: true)', () => {
     const r = gaussianExpectation(parse('u^100'), ['u'], [[parse('1')]]);
-    expect(r.exact).toBe(false);
+    expect(r.exact).toBe(true);
     let dfact = 1n;
     for (let k = 1n; k <= 99n; k += 2n) dfact *= k;
-    expect(r.exactValue).toBe(dfact.toString());
+    expect(print(r.expr)).toBe(dfact.toString());
   });
 });

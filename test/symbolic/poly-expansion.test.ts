@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   parse, polyFromExpr, polyMul, polyPow, polyEqual, polyIsExact, polyTerms, powTermBound, PolyExpansionError, MAX_POLY_TERMS,
+  polyToExpr, print, mul, num, sym,
 } from '../../src/symbolic/index.ts';
 import { InputError } from '../../src/core/index.ts';
 
@@ -49,10 +50,13 @@ describe('powers of sums by counting', () => {
     expect(performance.now() - t0).toBeLessThan(1000);
   });
 
-  it('coefficients beyond 2^53 are floats and the polynomial says it is not exact', () => {
+  it('coefficients beyond 2^53 stay exact (BigInt); a float coefficient makes the polynomial not exact', () => {
     expect(polyIsExact(polyFromExpr(parse('(a+b)^40')))).toBe(true); // binom(40, 20) ≈ 1.4e11
-    expect(polyIsExact(polyFromExpr(parse('(a+b)^70')))).toBe(false); // binom(70, 35) ≈ 1.1e20
-    expect(polyIsExact(polyFromExpr(parse('3^40*x')))).toBe(false);
+    const p70 = polyFromExpr(parse('(a+b)^70'));
+    expect(polyIsExact(p70)).toBe(true);
+    expect(print(polyToExpr(p70))).toContain('+112186277816662845432*a^35*b^35+'); // binom(70, 35) exactly
+    expect(print(polyToExpr(polyFromExpr(parse('3^40*x'))))).toBe('12157665459056928801*x');
     expect(polyIsExact(polyFromExpr(parse('2*x + 1/3')))).toBe(true);
+    expect(polyIsExact(polyFromExpr(mul(num(0.1), sym('x'))))).toBe(false);
   });
 });

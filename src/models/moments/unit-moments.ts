@@ -22,7 +22,7 @@
 // ≤ R_j^n) and ‖Π ψ_l‖₂ ≤ Π ‖ψ_l‖_{2(r−1)} by Hölder; summed over j (telescoping).
 
 import {
-  gaussianExpectation, sym, parse, polyFromExpr, polyTerms, polyToExpr, latex, type Expr, type Poly,
+  gaussianExpectation, sym, parse, numValue, polyFromExpr, polyTerms, polyToExpr, latex, type Expr, type Poly,
 } from '../../symbolic/index.ts';
 import {
   hermiteCoefficientsPiecewise, expectation1dPiecewise, normalizedHermite, solve, sortedIndices, setSymmetric,
@@ -79,7 +79,7 @@ function computePatternFormula(polyText: string, counts: readonly number[]): Pat
   const names = new Map<string, readonly [number, number]>();
   for (let a = 0; a < r; a++) for (let b = a; b < r; b++) names.set(gName(a, b), [a, b]);
   const terms = polyTerms(poly).map((t) => ({
-    coeff: t.coeff.p / t.coeff.q,
+    coeff: numValue(t.coeff),
     factors: t.factors.map((f) => {
       const ab = f.atom.kind === 'sym' ? names.get(f.atom.name) : undefined;
       if (!ab) throw new Error(`internal: unexpected factor in a pattern formula`);
