@@ -6,7 +6,7 @@ import { readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { readModelFile, deriveModelOde, defaultInitial, simulateModel } from '../src/models/user-model/index.ts';
 import { integrate } from '../src/compile/index.ts';
-import { latexSystem } from '../src/symbolic/index.ts';
+import { latexSystem, systemExpectations, expectationLatex } from '../src/symbolic/index.ts';
 import { type Panel, PALETTE, plotPanels } from '../src/core/index.ts';
 import { writeFileAtomic } from '../src/report/index.ts';
 import { parseFlags } from './args.ts';
@@ -43,6 +43,7 @@ for (const file of files) {
     ]),
   };
   writeFileAtomic(`out/user-models/${name}.svg`, plotPanels([panel], { width: 720, height: 440, title: `${name}: derived ODE (lines), simulation at n = ${n} (small dots) and ${4 * n} (large dots)` }));
-  writeFileAtomic(`out/user-models/${name}.tex`, `${latexSystem(ode)}\n`);
+  const numeric = systemExpectations(ode);
+  writeFileAtomic(`out/user-models/${name}.tex`, `${latexSystem(ode)}\n${numeric.length ? `% numeric expectations (not closed forms)\n${expectationLatex(numeric)}\n` : ''}`);
   console.log(`${name}: ${ode.state.length} equations; wrote out/user-models/${name}.svg and .tex (${((performance.now() - start) / 1000).toFixed(1)} s)`);
 }

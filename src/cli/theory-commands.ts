@@ -7,7 +7,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { print, latexSystem } from '../symbolic/index.ts';
+import { print, latexSystem, systemExpectations, expectationText, expectationLatex, expectationJson } from '../symbolic/index.ts';
 import { integrate } from '../compile/index.ts';
 import { IntegrationError } from '../core/index.ts';
 import { Trajectory, namedSeries, type NamedSeries } from '../numeric/index.ts';
@@ -151,6 +151,10 @@ function runDerive(io: Io, theory: Theory, spec: unknown, flags: CommonFlags): v
     throw new UsageError(`--format must be one of text, ${EXPORT_FORMATS.join(', ')}, got "${format}"`);
   }
   const d = theory.derive!(spec);
+  const numeric = systemExpectations(d.ode);
+  if (numeric.length && !['text', 'json', 'latex'].includes(format)) {
+    throw new UsageError(`--format ${format}: the ODE has numeric expectations ${numeric[0].name}..${numeric[numeric.length - 1].name}, which the exporters cannot write (use text, --json or --latex)`);
+  }
   if (format === 'json') {
     const named = (names: readonly string[], exprs: readonly import('../symbolic/index.ts').Expr[]) => Object.fromEntries(names.map((n, i) => [n, print(exprs[i])]));
     io.out(`${JSON.stringify({
@@ -159,13 +163,19 @@ function runDerive(io: Io, theory: Theory, spec: unknown, flags: CommonFlags): v
         diffusion: named(d.sde.state, d.sde.diffusion!),
         sde: { state: d.sde.state, params: d.sde.params, drift: named(d.sde.state, d.sde.drift), diffusion: named(d.sde.state, d.sde.diffusion!) },
       } : {}),
+      ...(numeric.length ? { expectations: expectationJson(numeric) } : {}),
     })}\n`);
   } else if (format === 'latex') {
     io.out(`% ${d.odeLabel}\n${latexSystem(d.ode)}\n`);
+    if (numeric.length) io.out(`% numeric expectations (not closed forms)\n${expectationLatex(numeric)}\n`);
     if (d.sde) io.out(`% ${d.sdeLabel ?? 'per-coordinate SDE'}\n${latexSystem(d.sde)}\n`);
   } else if (format === 'text') {
     io.out(`${d.odeLabel}:\n`);
     d.ode.state.forEach((s, i) => io.out(`  d${s}/dt = ${print(d.ode.drift[i])}\n`));
+    if (numeric.length) {
+      io.out('numeric expectations (not closed forms):\n');
+      expectationText(numeric).forEach((line) => io.out(`  ${line}\n`));
+    }
     if (d.sde) {
       io.out(`${d.sdeLabel ?? 'per-coordinate SDE'}:\n`);
       d.sde.state.forEach((s, i) => io.out(`  d${s} = (${print(d.sde!.drift[i])}) dt + (${print(d.sde!.diffusion![i])}) dB\n`));

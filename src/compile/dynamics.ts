@@ -21,6 +21,8 @@ import { Trajectory, type IntegrationStats, type RecordSpec } from '../numeric/i
 import { DivergenceError } from '../numeric/index.ts';
 import { Rng } from '../numeric/index.ts';
 import { findFixedPoints, type FixedPoint, type RandomStarts } from '../numeric/index.ts';
+import { systemExpectations } from '../symbolic/index.ts';
+import { ExpectationEvaluator, expectationRhs, EXPECTATION_RULE_TEXT } from './expectation.ts';
 
 export type ParamValues = Readonly<Record<string, number>>;
 
@@ -151,6 +153,7 @@ export function integrate(system: System, opts: IntegrateOptions): Trajectory & 
   const common = { t0, t1: opts.t1, batch: B, dim: D, names: [...system.state], params: describe };
   const form = opts.form ?? 'as-written', flushBelow = opts.flushBelow ?? 0;
   const tuned = form !== 'as-written' || flushBelow !== 0;
+  if (systemExpectations(system).length) return integrateWithExpectations(system, opts, P, y0, common, tuned);
   if ((opts.method ?? 'rk4') === 'rk4') {
     const steps = opts.steps ?? Math.max(100, Math.ceil(100 * (opts.t1 - t0)));
     const record = opts.record === 'final' ? 'final' : opts.record ? [...opts.record] : 'steps';
@@ -167,6 +170,43 @@ export function integrate(system: System, opts: IntegrateOptions): Trajectory & 
     : opts.record ? [...opts.record] : Array.from({ length: 201 }, (_, i) => t0 + ((opts.t1 - t0) * i) / 200);
   const ran: IntegratePath = { path: 'dopri5', reason: "method 'dopri5': compileRhs + ode.dopri5" };
   return Object.assign(dopri5(compileRhs(system, { params: P }), y0, { ...common, rtol: opts.rtol ?? 1e-9, atol: opts.atol ?? 1e-12, record }), { ran });
+}
+
+/** What integrate() reports for a System with numeric expectations: the rule and each one's largest error estimate. */
+export interface ExpectationReport {
+  readonly rule: string;
+  readonly names: readonly string[];
+  /** largest error estimate of each expectation (half-difference of the two grids; the orthant rule's own) over every right-hand side evaluation of the run */
+  readonly maxErrorEstimate: readonly number[];
+  readonly evaluations: number;
+}
+
+/** integrate() for a System whose drift refers to numeric expectations (compile/expectation.ts): compileRhs-style RHS, no fused path. */
+function integrateWithExpectations(
+  system: System, opts: IntegrateOptions, P: Float64Array, y0: Float64Array,
+  common: { t0: number; t1: number; batch: number; dim: number; names: string[]; params: string }, tuned: boolean,
+): Trajectory & { readonly ran: IntegratePath; readonly expectations: ExpectationReport } {
+  if (tuned) throw new CompileError('integrate: form and flushBelow tune the fused RK4 integrator, which does not run numeric expectations');
+  const evaluator = new ExpectationEvaluator(system);
+  const rhs = expectationRhs(system, P, evaluator);
+  const report = (): ExpectationReport => ({
+    rule: EXPECTATION_RULE_TEXT, names: evaluator.expectations.map((q) => q.name), maxErrorEstimate: [...evaluator.maxError], evaluations: evaluator.evaluations,
+  });
+  const why = `numeric expectations ${evaluator.expectations.map((q) => q.name).join(', ')} evaluated at every right-hand side call`;
+  let traj: Trajectory;
+  let ran: IntegratePath;
+  if ((opts.method ?? 'rk4') === 'rk4') {
+    const steps = opts.steps ?? Math.max(100, Math.ceil(100 * (common.t1 - common.t0)));
+    const record = opts.record === 'final' ? 'final' : opts.record ? [...opts.record] : 'steps';
+    traj = rk4(rhs, y0, { ...common, steps, record });
+    ran = { path: 'rk4', reason: `${why}: ode.rk4` };
+  } else {
+    const record = opts.record === 'final' ? 'final'
+      : opts.record ? [...opts.record] : Array.from({ length: 201 }, (_, i) => common.t0 + ((common.t1 - common.t0) * i) / 200);
+    traj = dopri5(rhs, y0, { ...common, rtol: opts.rtol ?? 1e-9, atol: opts.atol ?? 1e-12, record });
+    ran = { path: 'dopri5', reason: `${why}: ode.dopri5` };
+  }
+  return Object.assign(traj, { ran, expectations: report() });
 }
 
 /**

@@ -24,3 +24,7 @@ export { pickPath, PAIRWISE_NS, estimatePairwiseCost, choosePairwise, TWIN_THREA
 export { loadGpuJs, gpuJsLoaded } from './gpujs.ts';
 export type { Vocabulary } from './emit.ts';
 export { WorkerPool } from './worker-pool.ts';
+export {
+  ExpectationEvaluator, expectationRhs, EXPECTATION_RULE_TEXT, EXPECTATION_TOLERANCE, EXPECTATION_RADIUS, EXPECTATION_MAX_STEP,
+  type ExpectationGroup, type FactorScale,
+} from './expectation.ts';

@@ -4,7 +4,7 @@
 // figures. Nothing in the page needs the network.
 
 import type { Theorem, Verdict } from '../core/index.ts';
-import { latexSystem } from '../symbolic/index.ts';
+import { latexSystem, systemExpectations, expectationLatex } from '../symbolic/index.ts';
 import type { FigureFile, PhaseReport, Theory, ParameterInfo, SpecValues } from '../models/index.ts';
 import { checkWithin } from './html-checks.ts';
 import { katexCss, renderLatex } from './html-katex.ts';
@@ -72,6 +72,8 @@ export async function buildModelReport(theory: Theory, spec: unknown, values: Sp
     const d = theory.derive(spec);
     // aligned (no equation numbers): a long line scrolls sideways instead of running over its number
     equations.push({ label: d.odeLabel, latex: latexSystem(d.ode, { env: 'aligned' }) });
+    const numeric = systemExpectations(d.ode);
+    if (numeric.length) equations.push({ label: 'numeric expectations (not closed forms)', latex: expectationLatex(numeric).replace(/\\(begin|end)\{align\}/g, '\\$1{aligned}') });
     if (d.sde) equations.push({ label: d.sdeLabel ?? 'per-coordinate SDE', latex: latexSystem(d.sde, { env: 'aligned' }) });
   }
   const phase = theory.phase?.(spec);

@@ -71,6 +71,12 @@ export interface GaussianExpectationOptions {
   readonly mean?: readonly Expr[];
   /** Truncation order K of the Hermite series fallback (default 20). */
   readonly hermiteOrder?: number;
+  /**
+   * Where a four-dimensional orthant probability P(w1 > 0, ..., w4 > 0) is met (four
+   * half-spaces and a constant: no closed form), the symbol to stand for it, given the
+   * covariance of (w1, ..., w4); the result is then `deferred` instead of refused.
+   */
+  readonly orthant?: (cov: Expr[][]) => Expr;
 }
 
 export interface GaussianExpectationResult {
@@ -104,6 +110,11 @@ export interface GaussianExpectationResult {
    * a quadrature term has a symbolic coefficient.
    */
   readonly errorEstimate?: number;
+  /**
+   * True when the result is a closed form in terms of symbols from `orthant` (numeric
+   * quantities defined elsewhere); `exact` is then false.
+   */
+  readonly deferred?: boolean;
 }
 
 /** An input the expectation cannot be taken of, or an invalid covariance. */
@@ -350,7 +361,7 @@ export function gaussianExpectation(
   // counting over linear forms (gaussian-exact.ts), no expansion of powers of sums.
   const ex = exactPolynomialExpectation(e, vars, cov, opts.mean);
   if (ex) return { ...exactExpectationResult(ex), method: 'isserlis' };
-  return new Engine(vars, cov, K, true).run(e, opts.mean);
+  return new Engine(vars, cov, K, true, opts.orthant ? { callback: opts.orthant, used: false } : undefined).run(e, opts.mean);
 }
 
 class Engine {
@@ -362,6 +373,8 @@ class Engine {
     readonly K: number,
     /** Whether the Hermite/quadrature fallbacks may run (off inside coefficient computations). */
     readonly allowFallback: boolean,
+    /** GaussianExpectationOptions.orthant, shared with the sub-engines, and whether it was called. */
+    readonly orthant?: { readonly callback: (cov: Expr[][]) => Expr; used: boolean },
   ) {
     this.sigma = covarianceAsPolys(cov);
   }
@@ -398,9 +411,11 @@ class Engine {
     // a coefficient beyond 2^53 from exact inputs makes the Isserlis part a float
     if (this.exactInputs && !polyIsExact(polySum)) exact = false;
     const expr = add(polyToExpr(polySum), ...others);
+    const deferred = exact && this.orthant?.used === true;
+    if (deferred) methods.push('orthant');
     const method = [...new Set(methods)].join('+') || 'isserlis';
     return {
-      expr, exact, method,
+      expr, exact: exact && !deferred, method, ...(deferred ? { deferred } : {}),
       ...(truncationOrder === undefined ? {} : { truncationOrder }),
       ...(quad.quadratureOrder === undefined ? {} : { quadratureOrder: quad.quadratureOrder }),
       ...(quad.errorEstimate === undefined || Number.isNaN(quad.errorEstimate) ? {} : { errorEstimate: quad.errorEstimate }),
@@ -517,7 +532,7 @@ class Engine {
     const cov = vars.map((_, i) => vars.map((__, j) =>
       add(polyToExpr(sigma[i][j]), mul(rat(-2), p, polyToExpr(sl[i]), polyToExpr(sl[j]), Dinv))));
     const rest: Batch = { poly: b.poly, factors: b.factors.filter((f) => f !== bump) };
-    const sub = new Engine(vars, cov, this.K, false);
+    const sub = new Engine(vars, cov, this.K, false, this.orthant);
     let inner: GaussianExpectationResult;
     try {
       inner = sub.run(sub.batchExpr(rest));
@@ -579,6 +594,12 @@ class Engine {
           parts.push(r);
           continue;
         }
+        if (forms.length === 4 && this.orthant) {
+          this.orthant.used = true;
+          const C = forms.map((_, a) => forms.map((__, b) => polyToExpr(dot(forms[a].lin, sl[b]))));
+          parts.push(mul(polyToExpr(term.coeff), this.orthant.callback(C)));
+          continue;
+        }
         if (forms.length !== 3) return null;
         const rho = (a: number, b: number) => div(polyToExpr(dot(forms[a].lin, sl[b])), sqrtExpr(mul(polyToExpr(variance[a]), polyToExpr(variance[b]))));
         const orthant = add(rat(1, 8), mul(pow(mul(rat(4), PI), MINUS_ONE),
@@ -610,7 +631,7 @@ class Engine {
         const vs = polyToExpr(variance[s2]);
         const cov = vars.map((_, a) => vars.map((__, b) =>
           add(polyToExpr(sigma[a][b]), mul(MINUS_ONE, polyToExpr(sl[s2][a]), polyToExpr(sl[s2][b]), pow(vs, MINUS_ONE)))));
-        const sub = new Engine(vars, cov, this.K, false);
+        const sub = new Engine(vars, cov, this.K, false, this.orthant);
         const inner = sub.halfSpaces(m, forms.filter((_, t) => t !== s2));
         if (inner === null) return null;
         parts.push(mul(polyToExpr(c), pow(sqrtExpr(mul(rat(2), PI, vs)), MINUS_ONE), inner));
@@ -1171,7 +1192,7 @@ function tidyRoots(e: Expr): Expr {
       const x = radicandOf(f.base);
       if (x === undefined) continue;
       const j = fs.findIndex((g, jj) => jj !== i && (equal(g, x)
-        || (g.kind === 'pow' && equal(g.base, x) && g.exp.kind === 'num' && g.exp.q === 1 && g.exp.p >= 1)));
+        || (g.kind === 'pow' && equal(g.base, x) && g.exp.kind === 'num' && g.exp.q === 1 && Number.isSafeInteger(g.exp.p) && g.exp.p >= 1)));
       if (j < 0) continue;
       const g = fs[j];
       const k = g.kind === 'pow' && equal(g.base, x) ? (g.exp as Num).p : 1;

@@ -28,3 +28,4 @@ export { ACTIVATION_FUNCTIONS, type ActKind, hermiteHeExpr, hermiteHExpr } from 
 export { kinkPoints } from './gaussian-hermite.ts';
 export * from './online.ts';
 export { univariateClosure } from './closure.ts';
+export * from './gaussian-numeric.ts';

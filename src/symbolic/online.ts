@@ -13,8 +13,9 @@
 //
 // The expectations are over the fresh Gaussians of the step: the latent variables
 // (independent of the noise vectors) and the projections ⟨a, x⟩ of every noise
-// vector on the directions (projectionCovariance). Only closed forms are accepted
-// (the result must be exact); a model whose expectations have none gets an error.
+// vector on the directions (projectionCovariance). Without a collector only closed
+// forms are accepted (the result must be exact); with one (step.numeric), the terms
+// that have none become numeric expectations E_i (gaussian-numeric.ts).
 
 import { type Expr, ONE, ZERO, mul, pow, rat, sym, sub, call } from './expr.ts';
 import { expand, polyFromExpr, polyTerms } from './poly.ts';
@@ -23,6 +24,7 @@ import {
   type HighDimSpace, type Vec, vec, inner, coefficientOfH, truncateInH, projectionCovariance,
 } from './highdim.ts';
 import { gaussianExpectation, GaussianExpectationError } from './gaussian.ts';
+import type { ExpectationCollector } from './gaussian-numeric.ts';
 
 /** One step of an online update in the vector algebra of highdim.ts. */
 export interface OnlineStep {
@@ -33,6 +35,8 @@ export interface OnlineStep {
   readonly next: ReadonlyMap<string, Vec>;
   /** Applied to every expectation (e.g. noise amplitudes σ² → variances η). */
   readonly after?: (e: Expr) => Expr;
+  /** Where the expectations without a closed form go (as symbols of the result); absent: they are refused. */
+  readonly numeric?: ExpectationCollector;
 }
 
 /** A macroscopic variable: the overlap ⟨a, b⟩/n of two directions (gram(a, b)). */
@@ -44,7 +48,7 @@ export interface OverlapVariable {
 
 const isZeroExpr = (e: Expr) => e.kind === 'num' && e.p === 0;
 
-/** E[e] over the step's latent variables and noise projections; exact closed forms only. */
+/** E[e] over the step's latent variables and noise projections; exact closed forms, or numeric expectations with step.numeric. */
 export function stepExpectation(step: OnlineStep, e: Expr): Expr {
   const proj = projectionCovariance(step.space);
   const latentVars = step.latent?.vars ?? [];
@@ -55,6 +59,10 @@ export function stepExpectation(step: OnlineStep, e: Expr): Expr {
     if (i < k || j < k) return ZERO;
     return proj.cov[i - k][j - k];
   }));
+  if (step.numeric) {
+    const r = step.numeric.expect(e, vars, cov);
+    return step.after ? step.after(r) : r;
+  }
   const result = gaussianExpectation(e, vars, cov);
   if (!result.exact) {
     throw new GaussianExpectationError(`derivation: no closed form for an expectation of the update (method ${result.method}); the ODE needs exact expectations`);

@@ -8,12 +8,17 @@
 //     records) of the same System exported as NumPy (exportSystem 'numpy'), the batch
 //     broadcast through the drift, served by pyserve.py, one thread each; the records
 //     are compared element-wise.
+//  3. the same for the tanh committee K = 2, M = 1 (5 states; 33 numeric expectations in
+//     groups of up to 3 variables, src/compile/expectation.ts), 2 initial states to T = 1
+//     at rtol 1e-8: our compiled rule (emitted loop nests) inside dopri5 against the same
+//     rule in NumPy (same covariances and integrands exported as NumPy, same Cholesky,
+//     node spacing, ball and shifted grids) inside solve_ivp RK45.
 import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bench, describe } from 'vitest';
-import { integrate } from '../../src/compile/index.ts';
-import { exportSystem } from '../../src/symbolic/index.ts';
+import { integrate, ExpectationEvaluator, EXPECTATION_TOLERANCE, EXPECTATION_RADIUS, EXPECTATION_MAX_STEP } from '../../src/compile/index.ts';
+import { exportSystem, type System, type Expr, ZERO, systemExpectations } from '../../src/symbolic/index.ts';
 import { Rng } from '../../src/numeric/index.ts';
 import { parseModelText, deriveModelOde } from '../../src/models/user-model/index.ts';
 import { PyBaseline, checkClose, compare, pythonHas, fmtSeconds, loadLine } from './harness.ts';
@@ -71,6 +76,69 @@ if (!status.ok) {
       rounds: 3, goal: 1,
       // two adaptive integrators at the same tolerances agree to the tolerance, not bitwise
       check: (a: Float64Array, b: Float64Array | null) => checkClose('records', a, b!, { rel: 1e-7, abs: 1e-9 }),
+    });
+  } finally {
+    await py.close();
+  }
+}
+
+// ---- 3. the tanh committee (numeric expectations) ----
+const tanhModel = parseModelText(readFileSync(new URL('../../examples/models/committee-tanh.json', import.meta.url), 'utf8')
+  .replace('"K": 2, "M": 2', '"K": 2, "M": 1').replace(/"initial": \{[^}]*\}/, '"initial": {}'));
+const tanhOde = deriveModelOde(tanhModel);
+const tanhE = systemExpectations(tanhOde);
+const TD = tanhOde.state.length, TB = 2, TT = 1, tanhTimes = Array.from({ length: 5 }, (_, i) => i * 0.25);
+const tanhParams: Record<string, number> = Object.fromEntries(tanhModel.params.map((p) => [p.name, p.default]));
+const tanhY0 = new Float64Array(TB * TD);
+for (let b = 0; b < TB; b++) {
+  tanhOde.state.forEach((s, k) => {
+    const self = /^Q(\d)\1$/.test(s) || s === 'Q';
+    tanhY0[b * TD + k] = self ? 0.5 + 0.3 * b : 0.1 * (1 + b) * (s.startsWith('R') ? 1 : 0.5);
+  });
+}
+const tanhOurs = () => {
+  const initial = Array.from({ length: TB }, (_, b) => Object.fromEntries(tanhOde.state.map((s, k) => [s, tanhY0[b * TD + k]])));
+  const tr = integrate(tanhOde, { params: tanhParams, initial, t1: TT, method: 'dopri5', rtol: 1e-8, atol: 1e-10, record: tanhTimes });
+  const out = new Float64Array(tanhTimes.length * TB * TD);
+  for (let r = 0; r < tanhTimes.length; r++) for (let b = 0; b < TB; b++) for (let k = 0; k < TD; k++) out[(r * TB + b) * TD + k] = tr.y[r][b * TD + k];
+  return out;
+};
+
+/** Exported NumPy of exprs as the drift of a System over `state` (padded with unused names or zero entries to equal lengths). */
+function exportExprs(dir: string, name: string, state: readonly string[], params: readonly string[], exprs: readonly Expr[]): { path: string; statePad: number } {
+  const statePad = Math.max(0, exprs.length - state.length);
+  const padded = [...state, ...Array.from({ length: statePad }, (_, i) => `pad${i + 1}`)];
+  const drift = [...exprs, ...Array.from({ length: Math.max(0, padded.length - exprs.length) }, () => ZERO)];
+  const path = join(dir, `${name}.py`);
+  writeFileSync(path, exportSystem({ state: padded, params, drift } as System, 'numpy').text);
+  return { path, statePad };
+}
+
+if (status.ok && tanhE.length) {
+  const dir = mkdtempSync(join(tmpdir(), 'user-model-tanh-bench-'));
+  const names = tanhE.map((q) => q.name);
+  const driftPath = exportExprs(dir, 'drift', tanhOde.state, [...tanhOde.params, ...names], tanhOde.drift).path;
+  const ev = new ExpectationEvaluator(tanhOde);
+  const groups = ev.plan.map((g, i) => {
+    const cov = exportExprs(dir, `cov${i}`, tanhOde.state, tanhOde.params, g.cov);
+    const f = exportExprs(dir, `f${i}`, g.vars, [], g.integrands);
+    return { d: g.d, members: g.members, cov: cov.path, covPad: cov.statePad, integrands: f.path, fPad: f.statePad, scales: g.scales };
+  });
+  const plan = join(dir, 'plan.json');
+  writeFileSync(plan, JSON.stringify({
+    drift: driftPath, nE: tanhE.length, D: TD, groups,
+    rule: { tolerance: EXPECTATION_TOLERANCE, radius: EXPECTATION_RADIUS, maxStep: EXPECTATION_MAX_STEP },
+  }));
+  const py = new PyBaseline('user_model_scipy.py', 1);
+  try {
+    await py.call('load_numeric', { plan, y0: py.file('tanh-y0.f64', tanhY0), params: tanhOde.params.map((p) => tanhParams[p]), B: TB });
+    await compare({
+      title: `user-model: the derived tanh committee ODE K = 2, M = 1 (${TD} states, ${tanhE.length} numeric expectations in ${ev.plan.length} groups), ${TB} initial states, T = ${TT}, dopri5/RK45 at rtol 1e-8, atol 1e-10, ${tanhTimes.length} records`,
+      ours: { label: 'integrate() dopri5, compiled rule (emitted loop nests) + compiled drift', threads: 1, run: tanhOurs },
+      baseline: py.side('scipy solve_ivp RK45, the same rule in NumPy, exported NumPy drift', 'run_numeric', { t1: TT, rtol: 1e-8, atol: 1e-10, times: tanhTimes }, true) as never,
+      rounds: 3, goal: 1,
+      // the same right-hand side up to rounding, two adaptive integrators at rtol 1e-8
+      check: (a: Float64Array, b: Float64Array | null) => checkClose('records', a, b!, { rel: 1e-6, abs: 1e-8 }),
     });
   } finally {
     await py.close();

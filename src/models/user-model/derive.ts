@@ -5,6 +5,7 @@ import {
   type Expr, type HighDimSpace, type Vec, type OnlineStep, type System,
   ONE, ZERO, H, add, mul, pow, rat, sym, vec, vadd, vscale, inner, normalize, substitute,
   overlapDrifts, coordinateSde, projectionName, expand, polyFromExpr, polyTerms,
+  ExpectationCollector, type SystemWithExpectations, freeSymbols,
 } from '../../symbolic/index.ts';
 import { type UserModel, ModelFileError } from './model-file.ts';
 
@@ -99,12 +100,31 @@ function checkDerivable(model: UserModel): void {
   }
 }
 
-/** The overlap ODE of the model: states in model.state order, parameters as declared. */
-export function deriveModelOde(model: UserModel): System {
+/** A prefix for the numeric expectations' names (E_1, E_2, ...) that no name of the model starts with. */
+function expectationPrefix(model: UserModel): string {
+  const names = [...model.params.map((p) => p.name), ...model.latent.map((l) => l.name), ...model.fields.map((f) => f.name),
+    ...model.state.map((o) => o.name), ...model.vectors.flatMap((v) => [v.name, ...v.rows]), ...model.noises];
+  let prefix = 'E_';
+  while (names.some((n) => n.startsWith(prefix))) prefix += '_';
+  return prefix;
+}
+
+/**
+ * The overlap ODE of the model: states in model.state order, parameters as declared.
+ * Expectations without a closed form become numeric ones (`expectations`, named E_1, ...;
+ * src/symbolic/gaussian-numeric.ts), evaluated by the compile layer.
+ */
+export function deriveModelOde(model: UserModel): System | SystemWithExpectations {
   checkDerivable(model);
   const { step } = modelStep(model);
-  const drift = overlapDrifts(step, model.state.map((o) => ({ name: o.name, a: o.a, b: o.b })));
-  return { state: model.state.map((o) => o.name), params: model.params.map((p) => p.name), drift };
+  const numeric = new ExpectationCollector(expectationPrefix(model));
+  const drift = overlapDrifts({ ...step, numeric }, model.state.map((o) => ({ name: o.name, a: o.a, b: o.b })));
+  const system = { state: model.state.map((o) => o.name), params: model.params.map((p) => p.name), drift };
+  // (a reduction that failed part-way may have registered an orthant the drift does not use)
+  const used = new Set<string>();
+  for (const d of drift) freeSymbols(d, used);
+  const expectations = numeric.list.filter((q) => used.has(q.name));
+  return expectations.length ? { ...system, expectations } : system;
 }
 
 /**

@@ -2,9 +2,10 @@
 // on the model contract: derive (the overlap ODE), integrate, simulate (finite n), and
 // the action check-rate (the rate theorem for this file).
 
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { Theory, ParameterInfo, Derivation, Series, TheoryAction, FigureFile } from '../theory.ts';
-import { integrate } from '../../compile/index.ts';
+import { integrate, EXPECTATION_RULE_TEXT } from '../../compile/index.ts';
+import { type System, systemExpectations } from '../../symbolic/index.ts';
 import { type Panel, PALETTE, plotPanels } from '../../core/index.ts';
 import { type SpecValues, SpecError, checkKnownNames, optionNumber, optionText, single } from '../spec-input.ts';
 import { type UserModel, MAX_MODEL_BYTES, ModelFileError, parseModelText } from './model-file.ts';
@@ -33,7 +34,30 @@ export function readModelFile(path: string): UserModel {
   try { st = statSync(path); } catch (err) { throw new SpecError(`--model ${path}: cannot read (${(err as NodeJS.ErrnoException).code})`); }
   if (!st.isFile()) throw new SpecError(`--model ${path}: not a regular file`);
   if (st.size > MAX_MODEL_BYTES) throw new SpecError(`--model ${path}: ${st.size} bytes is above the limit ${MAX_MODEL_BYTES}`);
-  return parseModelText(readFileSync(path, 'utf8'), 'model');
+  return parseModelText(readBounded(path, MAX_MODEL_BYTES), 'model');
+}
+
+/** The file's text, refusing past `limit` bytes: /proc files say size 0 and may be endless or unreadable. */
+function readBounded(path: string, limit: number): string {
+  const chunks: Buffer[] = [];
+  let total = 0, fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    for (;;) {
+      const chunk = Buffer.alloc(65536);
+      const got = readSync(fd, chunk, 0, chunk.length, null);
+      if (got === 0) break;
+      total += got;
+      if (total > limit) throw new SpecError(`--model ${path}: more than ${limit} bytes, above the limit`);
+      chunks.push(chunk.subarray(0, got));
+    }
+  } catch (err) {
+    if (err instanceof SpecError) throw err;
+    throw new SpecError(`--model ${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function modelOf(values: SpecValues): { path: string; model: UserModel } {
@@ -61,11 +85,18 @@ export function specFromModel(model: UserModel, values: SpecValues, path = ''): 
     coordinates: values.options.get('coordinates') === 'yes' };
 }
 
+/** The label's note on numeric expectations: how many, and the rule (their definitions: expectationText/Latex/Json). */
+export function numericNote(ode: System): string {
+  const list = systemExpectations(ode);
+  if (!list.length) return '';
+  return `; ${list[0].name}..${list[list.length - 1].name} (${list.length}) are numeric Gaussian expectations, not closed forms: ${EXPECTATION_RULE_TEXT}`;
+}
+
 function derive(spec: UserModelSpec): Derivation {
   const ode = deriveModelOde(spec.model);
   return {
     ode,
-    odeLabel: `overlap ODE (n -> infinity, t = steps/n) of ${spec.model.title}`,
+    odeLabel: `overlap ODE (n -> infinity, t = steps/n) of ${spec.model.title}${numericNote(ode)}`,
     ...(spec.coordinates ? {
       sde: deriveModelSde(spec.model),
       sdeLabel: 'per-coordinate SDE (McKean-Vlasov; rescaled coordinates x_i = sqrt(n) e_i.x of every vector; dB a Brownian motion; the overlaps are moments of their law)',
