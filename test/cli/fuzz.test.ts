@@ -2,7 +2,8 @@
 // random flag combinations fed to main() in-process. Every run exits 0 or 2, never prints a
 // stack trace or "internal error", a refusal is one line, and each run takes under 5 s.
 // Commands and flags are read from the program itself. `verify`, `tour` and `report` are left
-// out (they run theorem checks: slow, and a failed check is exit 1). Heavy commands get small
+// out (they run theorem checks: slow, and a failed check is exit 1), except `verify --model` with
+// paths that are never a valid model file (refused before any check). Heavy commands get small
 // sizes first (--T, --n, --steps, --particles, ...); a random flag may override a size only
 // with a value that is refused or small, so no run is legally long. Outputs go to a temporary
 // folder, which is also the working directory (a relative --out lands there too).
@@ -240,6 +241,24 @@ describe('fuzzing main()', () => {
         }
       });
     await fc.assert(fc.asyncProperty(argvArb, async (argv) => { check(await run(argv)); }), FC);
+  }, BUDGET);
+
+  it('verify --model with paths that are no model file, and random --set/--init/--seed/--effort/ids: refused before any check', async () => {
+    writeFileSync('proto-model.json', '{"__proto__": {"x": 1}, "vectors": {"constructor": {"learned": true}}}');
+    const paths = fc.oneof(valueArb, fc.constantFrom('proto-model.json', 'spec.json', 'x.json', 'missing.json', dir, '/dev/zero'));
+    const flag = fc.oneof(
+      fc.tuple(fc.constantFrom('--set', '--init', '--seed', '--effort'), valueArb).map(([f, v]) => [`${f}=${v}`]),
+      fc.constant(['--json']),
+      paths.map((p) => [`--model=${p}`]),
+    );
+    const argvArb = fc.tuple(paths, fc.array(flag, { maxLength: 4 }), fc.array(valueArb, { maxLength: 1 }))
+      .map(([p, flags, ids]) => ['verify', `--model=${p}`, ...flags.flat(), '--out', join(dir, `out-${outputs++}`), ...(ids.length ? ['--', ...ids] : [])]);
+    await fc.assert(fc.asyncProperty(argvArb, async (argv) => {
+      const r = await run(argv);
+      check(r);
+      expect(r.code, JSON.stringify(argv).slice(0, 400)).toBe(2);
+    }), FC);
+    rmSync('proto-model.json');
   }, BUDGET);
 
   it('random flag combinations for every command', async () => {
