@@ -5,8 +5,9 @@
 //   K  = E[φ(u) φ(v)]        K̇ = E[φ'(u) φ'(v)]        k(q) = E[φ(u)²], u ~ N(0, q)
 //
 // Each closed form exists in two synchronised shapes:
-//   - a JS code template (statements over S, s1, s2 and r1 = √s1, r2 = √s2 that
-//     assign K and Kd; and one over q that assigns k), inlined by codegen.ts into
+//   - a JS code template (statements over S, s1, s2 and the reciprocal roots
+//     r1 = 1/√s1, r2 = 1/√s2 (0 for a zero variance) that assign K and Kd; and one
+//     over q that assigns k), inlined by codegen.ts into
 //     the fused kernel loop. Templates are fixed text written here; parameters
 //     enter only as numeric literals through `lit` (finite numbers only);
 //   - Exprs over symbols (q1, q2, c) and (q), for the LaTeX recursion and the
@@ -120,6 +121,20 @@ function correlationE(q1: Expr, q2: Expr, c: Expr, safe: boolean): Expr {
 // ---------------------------------------------------------------- ABReLU family
 
 /**
+ * Template: the correlation ρ = S/√(s1 s2) = S·r1·r2, clamped to [−1, 1]. Where
+ * fl(S²) ≥ fl(s1 s2) > 0 (parallel inputs without bias: then √(fl(s1 s2)) = |S| exactly),
+ * and where s1 = s2 = |S| > 0 (a Gram diagonal, a duplicate or negated row, also when
+ * s1·s2 under- or overflows), ρ is ±1 exactly, so such entries stay bit-exact through the
+ * layers (the product of reciprocal roots alone may miss 1 by an ulp, which arccos would
+ * turn into an error of √ulp). A zero variance (r = 0) gives ρ = 0: neural-tangents'
+ * arctan2(0, 0) = π/2 fill.
+ */
+const CORRELATION = `let rho = S * r1 * r2;
+const m = s1 * s2;
+if ((S * S >= m && m > 0 && m < Infinity) || (s1 === s2 && Math.abs(S) === s1 && s1 > 0)) rho = S < 0 ? -1 : 1;
+else if (rho > 1) rho = 1; else if (!(rho >= -1)) rho = rho < -1 ? -1 : 0;`;
+
+/**
  * a·min(x, 0) + b·max(x, 0). relu = (0, 1), leaky_relu(α) = (α, 1), abs = (−1, 1).
  * K̇ = (a²+b²)/2 − (a−b)²θ/(2π), K = (a−b)²/(2π)·√(s1 s2 − S²) + K̇·S, θ = arccos ρ.
  */
@@ -128,17 +143,11 @@ function abreluActivation(name: ClosedFormName, a: number, b: number, args: read
   checkFinite(name, 'slope b', b);
   const H = (a * a + b * b) / 2;
   const F = (a - b) * (a - b) / (2 * Math.PI);
-  // ρ = S/√(s1 s2): √(fl(s·s)) = s exactly, so a Gram diagonal or a duplicate row gets
-  // ρ = 1 exactly and stays bit-exact through the layers. A zero variance gives ρ = 0:
-  // neural-tangents' arctan2(0, 0) = π/2 fill. r1·r2 only if s1·s2 overflows.
   const pair = `
-let m = Math.sqrt(s1 * s2);
-if (!(m < Infinity)) m = r1 * r2;
-let rho = m > 0 ? S / m : 0;
-if (rho > 1) rho = 1; else if (rho < -1) rho = -1;
+${CORRELATION}
 const sn = Math.sqrt((1 - rho) * (1 + rho));
 Kd = ${lit(H)} - ${lit(F)} * arccos(rho);
-K = m * (${lit(F)} * sn + Kd * rho);`;
+K = ${lit(F)} * (s1 * r1) * (s2 * r2) * sn + Kd * S;`;
   const diag = `k = ${lit(H)} * q;`;
   const aE = num(a), bE = num(b);
   const HE = div(add(sq(aE), sq(bE)), TWO);
@@ -169,10 +178,7 @@ K = m * (${lit(F)} * sn + Kd * rho);`;
 function signActivation(): Activation {
   // neural-tangents: K = 1 − 2θ/π, K̇ = 0 (the NTK does not flow through sign), k = [q ≠ 0].
   const pair = `
-let m = Math.sqrt(s1 * s2);
-if (!(m < Infinity)) m = r1 * r2;
-let rho = m > 0 ? S / m : 0;
-if (rho > 1) rho = 1; else if (rho < -1) rho = -1;
+${CORRELATION}
 K = 1 - ${lit(2 / Math.PI)} * arccos(rho);
 Kd = 0;`;
   return {

@@ -7,7 +7,11 @@
 //                             S = W_l²·K + b_l²,  Θ = S + W_l²·Θ·K̇   (standard: n·K + W_l²·Θ·K̇ + 1_b)
 //
 // with the per-row variances s^l from the separate diagonal formulas (neural-tangents'
-// diagonal_batch=True), computed first by `diag`. The generated text is made of
+// diagonal_batch=True) and their reciprocal roots 1/√s^l, computed first by `diag`
+// (so an entry's correlation is S·r_i·r_j: multiplications, no square root or division).
+// The loops run layer by layer over one tile row (64 entries): each layer's entries are
+// independent, so the processor overlaps their square roots and divisions instead of
+// waiting on one entry's chain through all layers. The generated text is made of
 // this file's fixed templates, the activations' fixed templates and numeric
 // literals (through `lit`, which accepts finite numbers only): no user text.
 // compileSource hands it to the compile runtime (compile/runtime.ts), whose
@@ -129,8 +133,9 @@ function constantTables(plan: KernelPlan): string {
 
 /**
  * `diag(X, N, D, R, EXTD)`: for each row, D[i·(L+1) + l] = s^{l+1}(x_i) (the variance
- * entering activation l + 1; the last one is the output variance) and R = √D.
- * Returns −1, or the first index of D that is not finite.
+ * entering activation l + 1; the last one is the output variance) and R = 1/√D, the
+ * reciprocal root (0 where D = 0, NaN where D < 0). Returns −1, or the first index of
+ * D that is not finite or negative.
  */
 export function diagSource(plan: KernelPlan): string {
   const { d, depth: L } = plan;
@@ -145,13 +150,13 @@ export function diagSource(plan: KernelPlan): string {
     `for (let k = 0; k < ${d}; k++) { const v = X[o + k]; nrm += v * v; }`,
     `let q = CW[0] * (nrm * ${lit(1 / d)}) + CB[0];`,
     `const base = i * ${DS};`,
-    'D[base] = q; R[base] = Math.sqrt(q);',
+    'D[base] = q; R[base] = q === 0 ? 0 : 1 / Math.sqrt(q);',
   ];
   for (const run of layerRuns(plan)) {
     lines.push(`for (let l = ${run.start}; l < ${run.end}; l++) {`);
     lines.push(`let k;\n${diagStep(run.act)}`);
     lines.push('q = CW[l + 1] * k + CB[l + 1];');
-    lines.push('D[base + l + 1] = q; R[base + l + 1] = Math.sqrt(q);');
+    lines.push('D[base + l + 1] = q; R[base + l + 1] = q === 0 ? 0 : 1 / Math.sqrt(q);');
     lines.push('}');
   }
   lines.push('}');
@@ -166,25 +171,28 @@ export const TILE = 64;
 /**
  * Length of the scratch buffer `rows` takes (ROW): TILE input dot products, then the
  * transposed NNGP and NTK values of one tile (TILE² each), written to the mirror tile
- * row by row once the tile is done.
+ * row by row once the tile is done, then the running S and Θ of one tile row (TILE each).
  */
-export const ROW_SCRATCH = TILE + 2 * TILE * TILE;
+export const ROW_SCRATCH = TILE + 2 * TILE * TILE + 2 * TILE;
 
 /**
  * `rows(X1, X2, N1, N2, D1, R1, D2, R2, NNGP, NTK, BLOCKS, nBlocks, sym, ROW, EXT, OUT)`:
  * for each row block starting at BLOCKS[b] (TILE rows), the TILE×TILE tiles of its
  * entries: every column when not sym; when sym (a Gram matrix) only j ≥ i, and the
- * diagonal uses S = s_i exactly. The mirror (j, i) of an off-diagonal tile is written
- * tile-locally: each value also goes, transposed, into the scratch ROW (offsets TILE and
- * TILE + TILE²), which is copied row by row into the mirror tile when the tile is done
- * (contiguous writes instead of one N2-strided write per entry). Inside a diagonal tile
- * the mirror is written directly (its rows are the tile's own). ROW has ROW_SCRATCH entries.
+ * diagonal uses S = s_i exactly. Within a tile, each row's entries go through the layers
+ * together (layer by layer over the row, S and Θ kept in ROW). The mirror (j, i) of an
+ * off-diagonal tile is written tile-locally: each value also goes, transposed, into the
+ * scratch ROW (offsets TILE and TILE + TILE²), which is copied row by row into the mirror
+ * tile when the tile is done (contiguous writes instead of one N2-strided write per
+ * entry). Inside a diagonal tile the mirror is written directly (its rows are the tile's
+ * own). ROW has ROW_SCRATCH entries.
  */
 export function rowsSource(plan: KernelPlan): string {
   const { d, depth: L, wantNtk } = plan;
   const DS = L + 1;
   const std = plan.parameterization === 'standard';
   const TT = TILE * TILE;
+  const SO = TILE + 2 * TT, TO = SO + TILE; // offsets of the tile row's S and Θ in ROW
   const lines: string[] = [
     PREAMBLE,
     constantTables(plan),
@@ -193,9 +201,10 @@ export function rowsSource(plan: KernelPlan): string {
     `const i0 = BLOCKS[bb], i1 = Math.min(i0 + ${TILE}, N1);`,
     `for (let j0 = sym ? i0 : 0; j0 < N2; j0 += ${TILE}) {`,
     `const j1 = Math.min(j0 + ${TILE}, N2);`,
+    'const onDiag = sym && j0 === i0;',
     'for (let i = i0; i < i1; i++) {',
     `const o = i * ${d};`,
-    'const js = sym && j0 === i0 ? i : j0;',
+    'const js = onDiag ? i : j0;',
     'let j = js;',
     // input dot products, four columns at a time (each sum runs over k in order, as the norms do)
     'for (; j + 3 < j1; j += 4) {',
@@ -209,35 +218,47 @@ export function rowsSource(plan: KernelPlan): string {
     `const ib = i * ${DS};`,
     'const out = i * N2;',
     'for (j = js; j < j1; j++) {',
-    `const jb = j * ${DS};`,
-    'const onDiag = sym && j === i;',
-    `const g = ROW[j - j0] * ${lit(1 / d)};`,
-    'let S = CW[0] * g + CB[0];',
+    'const c = j - j0;',
+    `const g = ROW[c] * ${lit(1 / d)};`,
+    'const v = CW[0] * g + CB[0];',
+    `ROW[${SO} + c] = v;`,
   ];
-  if (wantNtk) lines.push(std ? 'let T = CN[0] * g + CH[0];' : 'let T = S;');
+  if (wantNtk) lines.push(std ? `ROW[${TO} + c] = CN[0] * g + CH[0];` : `ROW[${TO} + c] = v;`);
+  lines.push('}');
   for (const run of layerRuns(plan)) {
     lines.push(`for (let l = ${run.start}; l < ${run.end}; l++) {`);
-    lines.push('const s1 = D1[ib + l], s2 = D2[jb + l], r1 = R1[ib + l], r2 = R2[jb + l];');
-    lines.push('if (onDiag) S = s1;');
+    lines.push('const s1 = D1[ib + l], r1 = R1[ib + l], w2 = CW[l + 1];');
+    // the diagonal entry of a Gram matrix enters every layer with S = s_i exactly
+    lines.push(`if (onDiag) ROW[${SO} + i - j0] = s1;`);
+    lines.push('for (j = js; j < j1; j++) {');
+    lines.push(`const c = j - j0, jb = j * ${DS} + l;`);
+    lines.push(`const S = ROW[${SO} + c], s2 = D2[jb], r2 = R2[jb];`);
     lines.push('let K, Kd;');
-    lines.push(pairStep(run.act));
-    lines.push('const w2 = CW[l + 1];');
-    lines.push('S = w2 * K + CB[l + 1];');
-    if (wantNtk) lines.push(std ? 'T = CN[l + 1] * K + w2 * T * Kd + CH[l + 1];' : 'T = S + w2 * T * Kd;');
-    lines.push('}');
+    lines.push(`{\n${pairStep(run.act)}\n}`);
+    lines.push('const v = w2 * K + CB[l + 1];');
+    lines.push(`ROW[${SO} + c] = v;`);
+    if (wantNtk) {
+      lines.push(std
+        ? `ROW[${TO} + c] = CN[l + 1] * K + w2 * ROW[${TO} + c] * Kd + CH[l + 1];`
+        : `ROW[${TO} + c] = v + w2 * ROW[${TO} + c] * Kd;`);
+    }
+    lines.push('}', '}');
   }
   // A Gram diagonal entry is its row's output variance (the diagonal formulas), bit for bit.
-  lines.push(`const v = onDiag ? D1[ib + ${L}] : S;`);
+  lines.push(`if (onDiag) ROW[${SO} + i - j0] = D1[ib + ${L}];`);
+  lines.push('for (j = js; j < j1; j++) {');
+  lines.push('const c = j - j0;');
+  lines.push(`const v = ROW[${SO} + c];`);
   lines.push('NNGP[out + j] = v;');
-  if (wantNtk) lines.push('NTK[out + j] = T;');
-  lines.push(`if (sym) {`);
-  lines.push(`if (j0 !== i0) { const t = ${TILE} + (i - i0) + (j - j0) * ${TILE}; ROW[t] = v;${wantNtk ? ` ROW[t + ${TT}] = T;` : ''} }`);
+  if (wantNtk) lines.push(`const T = ROW[${TO} + c];`, 'NTK[out + j] = T;');
+  lines.push('if (sym) {');
+  lines.push(`if (!onDiag) { const t = ${TILE} + (i - i0) + c * ${TILE}; ROW[t] = v;${wantNtk ? ` ROW[t + ${TT}] = T;` : ''} }`);
   lines.push(`else { NNGP[j * N2 + i] = v;${wantNtk ? ' NTK[j * N2 + i] = T;' : ''} }`);
   lines.push('}');
   lines.push('}', '}');
   // the mirror tile, row by row from the transposed scratch
   // (generated names stay within the 'ntk' vocabulary of compile/emit.ts: k runs over the tile's columns)
-  lines.push('if (sym && j0 !== i0) {');
+  lines.push('if (sym && !onDiag) {');
   lines.push('for (let k = j0; k < j1; k++) {');
   lines.push(`const p = ${TILE} + (k - j0) * ${TILE}, o = k * N2 + i0;`);
   lines.push('for (let c = 0; c < i1 - i0; c++) NNGP[o + c] = ROW[p + c];');
@@ -276,7 +297,7 @@ export function dualFunction(act: Activation): (S: number, s1: number, s2: numbe
     return (S, s1, s2) => { dual(S, s1, s2, out); return [out[0], out[1]]; };
   }
   return compileSource<(S: number, s1: number, s2: number) => [number, number]>(
-    `${PREAMBLE}\nreturn function dual(S, s1, s2) {\nconst r1 = Math.sqrt(s1), r2 = Math.sqrt(s2);\nlet K, Kd;\n${act.template.pair}\nreturn [K, Kd];\n};`);
+    `${PREAMBLE}\nreturn function dual(S, s1, s2) {\nconst r1 = s1 === 0 ? 0 : 1 / Math.sqrt(s1), r2 = s2 === 0 ? 0 : 1 / Math.sqrt(s2);\nlet K, Kd;\n${act.template.pair}\nreturn [K, Kd];\n};`);
 }
 
 /** E[φ(u)²], u ~ N(0, q), as the kernels compute it. */

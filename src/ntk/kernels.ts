@@ -90,7 +90,10 @@ export interface KernelOptions {
   /**
    * Buffers to write the N1×N2 results into (every entry is overwritten), e.g. to
    * reuse them across calls: fresh multi-MB arrays cost the operating system's page
-   * faults and zeroing on every call, which at N ≥ 4000 is a large part of the time.
+   * faults and zeroing on every call, which at N ≥ 4000 is a large part of the time
+   * (V8's ArrayBuffers come from malloc in 4 KB pages; starting Node with
+   * GLIBC_TUNABLES=glibc.malloc.hugetlb=1 gives them transparent huge pages, which
+   * NumPy asks for on its own arrays, and cuts that cost about tenfold).
    * `ntk` is needed when the NTK is requested. kernelsAsync needs SharedArrayBuffer-backed
    * buffers here (else it allocates shared ones).
    */

@@ -9,6 +9,11 @@
 // Also the empirical NTK of a width-1024 network on N = 256 inputs against the same
 // per-layer factorisation in NumPy (BLAS matmuls), with its working set.
 // Set BENCH_NTK_EXPONENT=0 to skip the N = 8000 exponent fit (the slowest part).
+// Fresh results: NumPy asks the kernel for transparent huge pages on its large arrays
+// (madvise), so its two fresh N×N arrays fault in 2 MB pages; V8 does not, so ours fault
+// in 4 KB pages (at N = 4000, 2 × 128 MB: 65,536 faults, ~0.6 s on the 2-core VM) unless
+// the process starts with GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (glibc ≥ 2.35 then
+// madvises its mmap'd chunks, which back V8's ArrayBuffers). Both states are printed.
 import { bench, describe } from 'vitest';
 import { stack, relu } from '../../src/ntk/index.ts';
 import { kernels, kernelsAsync, shutdownKernelWorkers, type Matrix, type KernelResult } from '../../src/ntk/index.ts';
@@ -55,6 +60,14 @@ function checkGram(n: number) {
 const status = pythonHas('numpy');
 if (!status.ok) console.log(`ntk bench: NumPy comparisons skipped (${status.why})`);
 
+/** Whether this process's malloc'd ArrayBuffers get transparent huge pages (the glibc tunable), as a line. */
+function pagesLine(numpyHugepage: unknown): string {
+  const tun = process.env.GLIBC_TUNABLES ?? '';
+  const ours = /glibc\.malloc\.hugetlb=1/.test(tun);
+  return `result pages: ours ${ours ? 'transparent huge pages (GLIBC_TUNABLES=glibc.malloc.hugetlb=1)' : '4 KB pages (GLIBC_TUNABLES=glibc.malloc.hugetlb=1 not set)'}; `
+    + `NumPy ${numpyHugepage === true ? 'madvises huge pages' : numpyHugepage === false ? 'huge-page madvise off' : 'huge-page madvise unknown'}`;
+}
+
 async function gramComparisons(): Promise<void> {
   for (const threads of [1, 2]) {
     const py = new PyBaseline('ntk_numpy.py', threads);
@@ -62,6 +75,7 @@ async function gramComparisons(): Promise<void> {
       for (const n of threads === 1 ? SIZES : SIZES.slice(1)) {
         const X = inputs(n);
         const info = await py.call('load', { path: py.file(`x${n}.f64`, X.data), n, d: D });
+        if (threads === 1 && n === SIZES[0]) console.log(`\nNTK Gram: ${pagesLine(info.hugepage)}`);
         const ours = threads === 1
           ? { label: 'kernels() f64, tiled symmetric', threads: 1, run: () => kernels(arch, X) }
           : { label: 'kernelsAsync() f64, worker threads', threads: 2, run: () => kernelsAsync(arch, X, null, { threads: 2 }) };
@@ -133,7 +147,7 @@ function exponentFit(): void {
     + `\n  wall: medians ${wall.map(fmtSeconds).join(', ')} (${perEntry(wall)} ns per unique entry); fitted exponent ${sw.toFixed(3)} (goal ≤ 2.05 → ${sw <= 2.05 ? 'met' : 'NOT met'})`
     + `\n  CPU time: medians ${cpu.map(fmtSeconds).join(', ')} (${perEntry(cpu)} ns per unique entry); fitted exponent ${sc.toFixed(3)}`
     + `\n  wall, into reused buffers (out; one call each): ${reused.map(fmtSeconds).join(', ')} (${perEntry(reused)} ns per unique entry); fitted exponent ${sr.toFixed(3)} (goal ≤ 2.05 → ${sr <= 2.05 ? 'met' : 'NOT met'})`
-    + `\n  ${loadLine()}`);
+    + `\n  ${pagesLine(undefined).split(';')[0]}; ${loadLine()}`);
 }
 
 async function empiricalComparison(): Promise<void> {

@@ -22,9 +22,17 @@ import numpy as np
 STORE = {}
 
 
+def _hugepage():
+    """Whether NumPy asks the kernel for transparent huge pages on its large arrays (madvise)."""
+    try:
+        return bool(np._core.multiarray._get_madvise_hugepage())
+    except AttributeError:
+        return None
+
+
 def load(path, n, d, key="X"):
     STORE[key] = np.fromfile(path, dtype=np.float64).reshape(n, d)
-    return {"info": {"numpy": np.__version__}}
+    return {"info": {"numpy": np.__version__, "hugepage": _hugepage()}}
 
 
 def _scratch(n):
