@@ -8,7 +8,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { print, latexSystem, systemExpectations, expectationText, expectationLatex, expectationJson } from '../symbolic/index.ts';
-import { integrate } from '../compile/index.ts';
+import { integrate, type ExpectationReport } from '../compile/index.ts';
 import { IntegrationError } from '../core/index.ts';
 import { Trajectory, namedSeries, type NamedSeries } from '../numeric/index.ts';
 import {
@@ -202,7 +202,15 @@ function runIntegrate(io: Io, theory: Theory, spec: unknown, flags: CommonFlags)
   } catch (err) {
     keepPartial(io, flags, err);
   }
-  emitSeries(io, flags, traj.named());
+  const report = (traj as { expectations?: ExpectationReport }).expectations;
+  const named = traj.named();
+  if (!report) { emitSeries(io, flags, named); return; }
+  const worst = Math.max(0, ...report.maxErrorEstimate);
+  const expectations = { rule: report.rule, names: report.names, maxErrorEstimate: report.maxErrorEstimate, evaluations: report.evaluations };
+  emitSeries(io, flags, { t: named.t, series: named.series, extra: { expectations } });
+  if (!flags.json) {
+    io.out(`numeric expectations ${report.names[0]}..${report.names[report.names.length - 1]}: largest error estimate ${worst.toExponential(1)} over ${report.evaluations} evaluations (not exact; --json lists each)\n`);
+  }
 }
 
 function runSimulate(io: Io, theory: Theory, spec: unknown, flags: CommonFlags): void {
