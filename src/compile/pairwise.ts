@@ -78,10 +78,48 @@ function innerLoop(d: number, dot: boolean, sq: boolean): string[] {
   ];
 }
 
+/**
+ * innerLoop for columns j + c, c = 0..cols−1, side by side: one load of x_ik serves every
+ * column, and each column's sums (a0_c, a1_c) are chains of their own, added in the order of k
+ * as alone, so each entry has the bits of the one-column loop. y_jk of column c is m_c, its
+ * difference from x_ik m_(cols + c).
+ */
+function innerLoopColumns(d: number, dot: boolean, sq: boolean, cols: number): string[] {
+  if (!dot && !sq) return [];
+  const cs = Array.from({ length: cols }, (_, c) => c);
+  return [
+    ...(dot ? cs.map((c) => `let a0_${c} = 0.0;`) : []),
+    ...(sq ? cs.map((c) => `let a1_${c} = 0.0;`) : []),
+    `for (let k = 0; k < ${d}; k++) {`,
+    'const u = X[o + k];',
+    ...cs.map((c) => `const m${c} = Y[${at('q', c * d)} + k];`),
+    ...(dot ? cs.map((c) => `a0_${c} = a0_${c} + u * m${c};`) : []),
+    ...(sq ? cs.flatMap((c) => [`const m${cols + c} = u - m${c};`, `a1_${c} = a1_${c} + m${cols + c} * m${cols + c};`]) : []),
+    '}',
+  ];
+}
+
+const at = (base: string, i: number) => (i === 0 ? base : `${base} + ${i}`);
+
+/**
+ * Columns j the twin computes side by side: the sum over k of one entry is a chain of dependent
+ * additions, and independent chains next to each other keep the floating-point units busy.
+ */
+const TWIN_COLS = 4;
+
 function twinSource(root: Op, d: number, nP: number): { body: string; needs: Needs } {
   const needs = newNeeds();
   const block = emitBlock([root], 'js', slotLocal, needs, 'v', (slot) => slot >= 4);
   const l = valueLoads(needs, nP);
+  // column c of a group: its own dot, sqdist and ny2 (slots 0, 1, 3) and temporaries, suffixed _c
+  const column = (c: number) => {
+    const blk = emitBlock([root], 'js', (slot) => (slot === 0 || slot === 1 || slot === 3 ? `a${slot}_${c}` : slotLocal(slot)), needs, 'v', (slot) => slot >= 4);
+    const outerTemps = new Set(blk.outer.map((line) => /^const (v\d+) =/.exec(line)?.[1]));
+    const rename = (code: string) => code.replace(/\bv(\d+)\b/g, (t) => (outerTemps.has(t) ? t : `${t}_${c}`));
+    if (blk.outer.join('\n') !== block.outer.join('\n')) throw new CompileError('internal: pairwise columns hoisted different parameter code');
+    return { lines: blk.lines.map(rename), result: rename(blk.results[0]) };
+  };
+  const group = Array.from({ length: TWIN_COLS }, (_, c) => column(c));
   const body = [
     'return function (X, Y, NX, NY, P, K, N, M) {',
     ...l.params,
@@ -90,7 +128,16 @@ function twinSource(root: Op, d: number, nP: number): { body: string; needs: Nee
     `const o = i * ${d};`,
     'const r = i * M;',
     ...l.perI,
-    'for (let j = 0; j < M; j++) {',
+    // groups of TWIN_COLS columns, then the columns left over one by one
+    'let j = 0;',
+    `for (; j + ${TWIN_COLS - 1} < M; j = j + ${TWIN_COLS}) {`,
+    `const q = j * ${d};`,
+    ...innerLoopColumns(d, l.dot, l.sq, TWIN_COLS),
+    ...(needs.slots.has(3) ? group.map((_, c) => `const a3_${c} = NY[${at('j', c)}];`) : []),
+    ...group.flatMap((g) => g.lines),
+    ...group.map((g, c) => `K[${at('r + j', c)}] = ${g.result};`),
+    '}',
+    'for (; j < M; j++) {',
     `const q = j * ${d};`,
     ...innerLoop(d, l.dot, l.sq),
     ...l.perJ,

@@ -55,6 +55,11 @@ export interface Activation {
   readonly exact: boolean;
   /** Closed forms only: code templates for the fused kernel. */
   readonly template?: { readonly pair: string; readonly diag: string };
+  /**
+   * The ABReLU family only: its template's constants H = (a² + b²)/2, F = (a − b)²/(2π)
+   * (K̇ = H − F·arccos ρ), which the WebAssembly kernel (wasm-kernel.ts) reads as data.
+   */
+  readonly abrelu?: { readonly H: number; readonly F: number };
   /** Non-template duals (elementwise): writes [K, K̇] into out. */
   readonly dual?: (S: number, s1: number, s2: number, out: Float64Array) => void;
   /** Non-template diagonals (elementwise): E[φ(u)²], u ~ N(0, q). */
@@ -159,6 +164,7 @@ K = ${lit(F)} * (s1 * r1) * (s2 * r2) * sn + Kd * S;`;
     expr: add(mul(aE, minE(X, ZERO)), mul(bE, maxE(X, ZERO))),
     method: 'closed-form', exact: true,
     template: { pair, diag },
+    abrelu: { H, F },
     dualExprs(q1, q2, c, safe = false) {
       const rho = correlationE(q1, q2, c, safe);
       const theta = call('arccos', rho);

@@ -10,6 +10,7 @@ import type { Architecture } from './architecture.ts';
 import { type DiagFn, type RowsFn, type KernelPlan, ROW_SCRATCH, TILE, allTemplated, compileSource, diagSource, kernelPlan, rowsSource } from './codegen.ts';
 import { ArgumentError } from '../core/index.ts';
 import { chooseTwinThreads, WorkerPool } from '../compile/index.ts';
+import { WORKER_JOB, wasmRows, wasmRowsThreaded, wasmUnsupported } from './wasm-kernel.ts';
 
 /** A dense row-major f64 matrix. */
 export interface Matrix {
@@ -77,6 +78,8 @@ export interface KernelResult {
   readonly methods: readonly string[];
   /** threads used: 0 for the calling thread alone, else that many (the calling thread and threads − 1 workers) */
   readonly threads: number;
+  /** which tile kernel ran ('wasm-simd': wasm-kernel.ts, f64x2; 'js': codegen.ts) and why */
+  readonly engine: { readonly ran: 'wasm-simd' | 'js'; readonly reason: string };
 }
 
 export interface KernelOptions {
@@ -98,6 +101,13 @@ export interface KernelOptions {
    * buffers here (else it allocates shared ones).
    */
   readonly out?: { readonly nngp: Float64Array; readonly ntk?: Float64Array };
+  /**
+   * Tile kernel (default 'auto'): 'wasm' the WebAssembly SIMD kernel of the ABReLU family
+   * (relu, leaky_relu, abrelu, abs at every layer; an error elsewhere), 'js' the generated
+   * JS kernel, 'auto' wasm where it applies (also on kernelsAsync's worker threads), else JS.
+   * Both give the same values (the same operations in the same order).
+   */
+  readonly engine?: 'auto' | 'wasm' | 'js';
 }
 
 /** The caller's output buffers, checked against the result's shape; null when none were given. */
@@ -152,7 +162,20 @@ function prepare(arch: Architecture, x1: Inputs, x2: Inputs | null | undefined, 
   return { plan, X1, X2, gram, D1: v1.D, R1: v1.R, D2: v2.D, R2: v2.R, ext };
 }
 
-function finish(p: Prepared, nngp: Float64Array, ntk: Float64Array | null, threads: number): KernelResult {
+type Engine = KernelResult['engine'];
+
+/** The tile kernel for a prepared call on `threads` threads: wasm where it applies unless 'js' is asked for. */
+function chooseEngine(p: Prepared, opts: KernelOptions, threads = 1): Engine {
+  const asked = opts.engine ?? 'auto';
+  if (asked !== 'auto' && asked !== 'wasm' && asked !== 'js') throw new KernelInputError(`engine: unknown kernel '${String(asked)}' (known: auto, wasm, js)`);
+  if (asked === 'js') return { ran: 'js', reason: "engine: 'js' asked for" };
+  const why = wasmUnsupported(p.plan, p.X1.rows, p.X2.rows, threads);
+  if (why === null) return { ran: 'wasm-simd', reason: asked === 'wasm' ? "engine: 'wasm' asked for" : 'ABReLU family: the wasm f64x2 kernel applies' };
+  if (asked === 'wasm') throw new KernelInputError(`engine: 'wasm' does not apply: ${why}`);
+  return { ran: 'js', reason: why };
+}
+
+function finish(p: Prepared, nngp: Float64Array, ntk: Float64Array | null, threads: number, engine: Engine): KernelResult {
   const N1 = p.X1.rows, N2 = p.X2.rows;
   const L = p.plan.depth, DS = L + 1;
   const cov1 = new Float64Array(N1), cov2 = new Float64Array(N2);
@@ -163,7 +186,7 @@ function finish(p: Prepared, nngp: Float64Array, ntk: Float64Array | null, threa
     ...(ntk ? { ntk: { data: ntk, rows: N1, cols: N2 } } : {}),
     cov1, cov2, gram: p.gram,
     methods: p.plan.activations.map((a) => a.method),
-    threads,
+    threads, engine,
   };
 }
 
@@ -177,16 +200,30 @@ export function kernels(arch: Architecture, x1: Inputs, x2?: Inputs | null, opts
   const given = outputBuffers(opts, N1 * N2, p.plan.wantNtk, false);
   const nngp = given ? given.nngp : new Float64Array(N1 * N2);
   const ntk = given ? given.ntk : p.plan.wantNtk ? new Float64Array(N1 * N2) : null;
+  // checked (and compiled once) whichever kernel runs: an activation's template is refused or accepted alike
   const rows = compileSource<RowsFn>(rowsSource(p.plan));
+  const engine = chooseEngine(p, opts);
+  if (engine.ran === 'wasm-simd') {
+    wasmRows(p.plan, p.X1.data, p.X2.data, N1, N2, p.D1, p.R1, p.D2, p.R2, nngp, ntk, p.gram);
+    return finish(p, nngp, ntk, 0, engine);
+  }
   const blocks = Int32Array.from({ length: Math.ceil(N1 / TILE) }, (_, b) => b * TILE);
   rows(p.X1.data, p.X2.data, N1, N2, p.D1, p.R1, p.D2, p.R2, nngp, ntk, blocks, blocks.length, p.gram,
     new Float64Array(ROW_SCRATCH), p.ext, new Float64Array(2));
-  return finish(p, nngp, ntk, 0);
+  return finish(p, nngp, ntk, 0, engine);
 }
 
 // ---------------------------------------------------------------- worker threads
 
+// One pool for both tile kernels: a job with a wasm module runs the wasm kernel's block
+// driver (wasm-kernel.ts WORKER_JOB, constant text) on the shared wasm memory, else the JS
+// kernel; either way `source` is the plan's JS kernel, checked by compileSource on the
+// calling thread before any job is posted.
 const pool = new WorkerPool('new Function(source)()', `
+  if (m.module) {
+${WORKER_JOB}
+    return;
+  }
   const f = (b) => new Float64Array(b);
   const X1 = f(m.X1), X2 = f(m.X2), D1 = f(m.D1), R1 = f(m.R1), D2 = f(m.D2), R2 = f(m.R2), NNGP = f(m.NNGP);
   const NTK = m.NTK ? f(m.NTK) : null, ROW = new Float64Array(m.tile);
@@ -247,10 +284,16 @@ export async function kernelsAsync(arch: Architecture, x1: Inputs, x2?: Inputs |
   const given = outputBuffers(opts, N1 * N2, p.plan.wantNtk, true);
   const nngp = given ? given.nngp : new Float64Array(new SharedArrayBuffer(N1 * N2 * 8));
   const ntk = given ? given.ntk : p.plan.wantNtk ? new Float64Array(new SharedArrayBuffer(N1 * N2 * 8)) : null;
-  const X1 = toShared(p.X1.data);
-  const X2 = p.gram ? X1 : toShared(p.X2.data);
   const source = rowsSource(p.plan);
   const rows = compileSource<RowsFn>(source); // checked (and compiled once) here: workers only run sources the runtime accepted
+  const engine = chooseEngine(p, opts, threads);
+  if (engine.ran === 'wasm-simd') {
+    await wasmRowsThreaded(p.plan, p.X1.data, p.X2.data, N1, N2, p.D1, p.R1, p.D2, p.R2, nngp, ntk, p.gram, threads,
+      blockOrder(N1), source, (k, message) => pool.run(k, message));
+    return finish(p, nngp, ntk, threads, engine);
+  }
+  const X1 = toShared(p.X1.data);
+  const X2 = p.gram ? X1 : toShared(p.X2.data);
   const order = blockOrder(N1);
   const counter = new Int32Array(new SharedArrayBuffer(4));
   // threads − 1 workers and the calling thread claim blocks from the shared counter
@@ -270,7 +313,7 @@ export async function kernelsAsync(arch: Architecture, x1: Inputs, x2?: Inputs |
     await Promise.allSettled(jobs);
   }
   await Promise.all(jobs);
-  return finish(p, nngp, ntk, threads);
+  return finish(p, nngp, ntk, threads, engine);
 }
 
 /**

@@ -150,6 +150,76 @@ const { k: kSigned, w: wSigned } = signedTables(T256);
 
 // ---------------------------------------------------------------- Rng
 
+/** Scratch of fillNormalFast: the xoshiro state (0-3) and the words of a rejected draw (4-5). */
+const fastState = new Int32Array(6);
+
+/**
+ * The ziggurat's fast path (~99.3 % of draws) from out[i] on, with the xoshiro128** state in
+ * st[0..3]: returns the index of the first draw that needs the slow path (its two words in
+ * st[4], st[5], the state already past them) or out.length. Kept apart from the slow path so
+ * that the state stays in registers (1.5–1.8× the throughput of one loop with both paths,
+ * measured interleaved).
+ */
+function fillNormalFast(out: Float64Array, i: number, st: Int32Array, mean: number, std: number): number {
+  let s0 = st[0], s1 = st[1], s2 = st[2], s3 = st[3];
+  const k = kSigned, w = wSigned, n = out.length;
+  for (; i < n; i++) {
+    let m = Math.imul(s1, 5);
+    const hi = Math.imul((m << 7) | (m >>> 25), 9);
+    let t = s1 << 9;
+    s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
+    m = Math.imul(s1, 5);
+    const lo = Math.imul((m << 7) | (m >>> 25), 9);
+    t = s1 << 9;
+    s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
+    const layerAndSign = hi & 0x1ff;
+    const rabs = (hi >>> 9) * 536870912 + (lo >>> 3);
+    if (rabs >= k[layerAndSign]) {
+      st[4] = hi; st[5] = lo;
+      break;
+    }
+    out[i] = mean + std * (rabs * w[layerAndSign]);
+  }
+  st[0] = s0; st[1] = s1; st[2] = s2; st[3] = s3;
+  return i;
+}
+
+/**
+ * fillNormalFast for standard normals written to out[off + j], j from `j` to v.length, that
+ * also adds Σ out[off + j]·v[j] into dot[0] (the projection costs almost nothing here: the
+ * generator keeps the integer units busy and leaves the floating-point ones free).
+ */
+function fillNormalDotFast(out: Float64Array, off: number, v: Float64Array, j: number, st: Int32Array, dot: Float64Array): number {
+  let s0 = st[0], s1 = st[1], s2 = st[2], s3 = st[3];
+  const k = kSigned, w = wSigned, n = v.length;
+  let sum = dot[0];
+  for (; j < n; j++) {
+    let m = Math.imul(s1, 5);
+    const hi = Math.imul((m << 7) | (m >>> 25), 9);
+    let t = s1 << 9;
+    s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
+    m = Math.imul(s1, 5);
+    const lo = Math.imul((m << 7) | (m >>> 25), 9);
+    t = s1 << 9;
+    s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
+    const layerAndSign = hi & 0x1ff;
+    const rabs = (hi >>> 9) * 536870912 + (lo >>> 3);
+    if (rabs >= k[layerAndSign]) {
+      st[4] = hi; st[5] = lo;
+      break;
+    }
+    const x = rabs * w[layerAndSign];
+    out[off + j] = x;
+    sum += x * v[j];
+  }
+  st[0] = s0; st[1] = s1; st[2] = s2; st[3] = s3;
+  dot[0] = sum;
+  return j;
+}
+
+/** Running sum of fillNormalDotFast. */
+const dotScratch = new Float64Array(1);
+
 /**
  * Seeded random number generator. Same seed → same stream, on every platform.
  * `split()` gives independent child streams determined by the seed and the split index.
@@ -286,34 +356,58 @@ export class Rng {
 
   /** Fills `out` with N(mean, std²) deviates. */
   fillNormal(out: Float64Array, mean = 0, std = 1): Float64Array {
-    let s0 = this.s0, s1 = this.s1, s2 = this.s2, s3 = this.s3;
-    const k = kSigned, w = wSigned;
+    const st = fastState;
+    st[0] = this.s0; st[1] = this.s1; st[2] = this.s2; st[3] = this.s3;
     const n = out.length;
     let i = 0;
-    while (i < n) {
-      let m = Math.imul(s1, 5);
-      const hi = Math.imul((m << 7) | (m >>> 25), 9);
-      let t = s1 << 9;
-      s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
-      m = Math.imul(s1, 5);
-      const lo = Math.imul((m << 7) | (m >>> 25), 9);
-      t = s1 << 9;
-      s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = (s3 << 11) | (s3 >>> 21);
-
-      const layerAndSign = hi & 0x1ff;
-      const rabs = (hi >>> 9) * 536870912 + (lo >>> 3);
-      const x = rabs * w[layerAndSign];
-      if (rabs < k[layerAndSign]) {
-        out[i++] = mean + std * x;
-        continue;
-      }
-      this.s0 = s0; this.s1 = s1; this.s2 = s2; this.s3 = s3;
-      const y = this.zigguratSlow(layerAndSign & 0xff, x, lo & 1);
-      s0 = this.s0; s1 = this.s1; s2 = this.s2; s3 = this.s3;
+    for (;;) {
+      i = fillNormalFast(out, i, st, mean, std);
+      if (i === n) break;
+      const y = this.slowFromFastState(st);
       if (y === y) out[i++] = mean + std * y;
     }
-    this.s0 = s0; this.s1 = s1; this.s2 = s2; this.s3 = s3;
+    this.s0 = st[0]; this.s1 = st[1]; this.s2 = st[2]; this.s3 = st[3];
     return out;
+  }
+
+  /**
+   * Writes standard normals to out[offset], …, out[offset + v.length − 1] (the same draws as
+   * fillNormal on that range) and returns Σ out[offset + j]·v[j], summed in order of j.
+   */
+  fillNormalDot(out: Float64Array, offset: number, v: Float64Array): number {
+    const n = v.length;
+    if (!(Number.isInteger(offset) && offset >= 0 && offset + n <= out.length)) {
+      throw new ArgumentError(`Rng.fillNormalDot: range [${offset}, ${offset + n}) is not inside out (length ${out.length})`);
+    }
+    const st = fastState, dot = dotScratch;
+    st[0] = this.s0; st[1] = this.s1; st[2] = this.s2; st[3] = this.s3;
+    dot[0] = 0;
+    let j = 0;
+    for (;;) {
+      j = fillNormalDotFast(out, offset, v, j, st, dot);
+      if (j === n) break;
+      const y = this.slowFromFastState(st);
+      if (y === y) {
+        out[offset + j] = y;
+        dot[0] += y * v[j];
+        j++;
+      }
+    }
+    this.s0 = st[0]; this.s1 = st[1]; this.s2 = st[2]; this.s3 = st[3];
+    return dot[0];
+  }
+
+  /**
+   * The slow path for the draw a fast loop stopped at (its words in st[4], st[5], the state in
+   * st[0..3]), drawing its uniforms from that state and leaving the state there. NaN: draw again.
+   */
+  private slowFromFastState(st: Int32Array): number {
+    this.s0 = st[0]; this.s1 = st[1]; this.s2 = st[2]; this.s3 = st[3];
+    const hi = st[4], lo = st[5], layerAndSign = hi & 0x1ff;
+    const rabs = (hi >>> 9) * 536870912 + (lo >>> 3);
+    const y = this.zigguratSlow(layerAndSign & 0xff, rabs * wSigned[layerAndSign], lo & 1);
+    st[0] = this.s0; st[1] = this.s1; st[2] = this.s2; st[3] = this.s3;
+    return y;
   }
 
   /** Ziggurat slow path (~0.7 % of draws): the tail or the wedge test. NaN means "draw again". */

@@ -57,6 +57,9 @@ function checkGram(n: number) {
   };
 }
 
+/** The tile kernel our side runs (the wasm f64x2 kernel where the runtime has wasm SIMD, else the JS one), for the labels. */
+const ENGINE = kernels(arch, inputs(8)).engine.ran;
+
 const status = pythonHas('numpy');
 if (!status.ok) console.log(`ntk bench: NumPy comparisons skipped (${status.why})`);
 
@@ -77,8 +80,8 @@ async function gramComparisons(): Promise<void> {
         const info = await py.call('load', { path: py.file(`x${n}.f64`, X.data), n, d: D });
         if (threads === 1 && n === SIZES[0]) console.log(`\nNTK Gram: ${pagesLine(info.hugepage)}`);
         const ours = threads === 1
-          ? { label: 'kernels() f64, tiled symmetric', threads: 1, run: () => kernels(arch, X) }
-          : { label: 'kernelsAsync() f64, worker threads', threads: 2, run: () => kernelsAsync(arch, X, null, { threads: 2 }) };
+          ? { label: `kernels() f64, ${ENGINE} tiles, symmetric`, threads: 1, run: () => kernels(arch, X) }
+          : { label: `kernelsAsync() f64, ${ENGINE} tiles, worker threads`, threads: 2, run: () => kernelsAsync(arch, X, null, { threads: 2 }) };
         await compare({
           title: `NTK Gram, depth-${DEPTH} ReLU, d = ${D}, N = ${n}, f64 (NNGP + NTK)`,
           ours,
@@ -93,7 +96,7 @@ async function gramComparisons(): Promise<void> {
           const out = { nngp: new Float64Array(n * n), ntk: new Float64Array(n * n) };
           await compare({
             title: `NTK Gram, depth-${DEPTH} ReLU, d = ${D}, N = ${n}, f64, results into reused buffers on both sides`,
-            ours: { label: 'kernels(…, { out }) f64, tiled symmetric', threads: 1, run: () => kernels(arch, X, null, { out }) },
+            ours: { label: `kernels(…, { out }) f64, ${ENGINE} tiles, symmetric`, threads: 1, run: () => kernels(arch, X, null, { out }) },
             baseline: py.side(`NumPy ${String(info.numpy)} vectorised recursion, out= buffers`, 'gram', { depth: DEPTH, w_std: W_STD, b_std: B_STD, reuse: true }, true),
             rounds: ROUNDS[n],
             goal: 1.3,

@@ -1,7 +1,9 @@
 // N×N RBF Gram matrix (N = 2048, d = 64) through the compile layer's pairwise kernels,
 // through the fair harness (interleaved rounds, medians, median of per-round ratios):
 //   1. the f64 twin, 1 thread, against a hand-written Float64Array loop, 1 thread
-//      (every entry to 1e-12 relative);
+//      (every entry to 1e-12 relative); the twin sums four columns j side by side (one
+//      load of x_ik for four independent chains, each entry's bits those of a one-column
+//      loop), the hand loop is the plain triple loop;
 //   2. the GPU.js webasm kernel (f32, SIMD), 1 thread, against the same hand loop
 //      (every entry to 2e-6 absolute: K ∈ (0, 1], f32 rounding of the distance and exp);
 //   3. scaling: the threaded 'async' kernel on 2 threads against the same f32 kernel on

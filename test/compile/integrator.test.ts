@@ -436,6 +436,37 @@ describe('(c) divergence', () => {
     expect(Array.from(partial.steps)).toEqual(partial.y.map((_, r) => 20 * (r + 1)));
   });
 
+  it('members stepped side by side fail exactly as one at a time: every member first to fail, a later one failing earlier, odd batches', () => {
+    // The twin steps members in groups; a group with a failing member is rerun member by member.
+    // x' = a·x² from x0 = 0.5 leaves 1e6 at t ≈ 2/a, so a orders the failures (a = 0.5: none by t = 3).
+    const twin = keep(compileIntegrator(blow));
+    const check = (a: number[], note: string) => {
+      const B = a.length, P = Float64Array.from(a), y0 = Float64Array.from(a.flatMap((_, b) => [0.5, 1 + b]));
+      const opts = { t0: 0, t1: 3, steps: 300, batch: B, dim: 2, names: ['x', 'y'], record: { every: 25 }, blowUp: 1e6 };
+      let mine: DivergenceError<IntegratorResult> | undefined, ref: DivergenceError | undefined;
+      let fine: IntegratorResult | undefined, refFine: { y: Float64Array[] } | undefined;
+      try { fine = twin.run({ y0, params: P, t0: 0, t1: 3, steps: 300, recordEvery: 25, blowUp: 1e6 }); } catch (e) { mine = e as DivergenceError<IntegratorResult>; }
+      try { refFine = rk4(compileRhs(blow, { params: P }), y0, opts) as { y: Float64Array[] }; } catch (e) { ref = e as DivergenceError; }
+      if (!ref) {
+        expect(mine, note).toBeUndefined();
+        fine!.y.forEach((y, r) => expectIdentical(y, refFine!.y[r + 1], `${note}: record ${r}`));
+        return;
+      }
+      expect(mine, note).toBeInstanceOf(DivergenceError);
+      expect([mine!.batchIndex, mine!.step, mine!.variable, mine!.t, mine!.value], note).toEqual([ref.batchIndex, ref.step, ref.variable, ref.t, ref.value]);
+      const refPartial = ref.partial as { y: Float64Array[] };
+      mine!.partial.y.forEach((y, r) => expectIdentical(y, refPartial.y[r + 1], `${note}: partial record ${r}`));
+    };
+    for (const B of [1, 2, 3, 4, 5]) {
+      check(Array.from({ length: B }, () => 0.5), `B = ${B}, no failure`);
+      for (let m = 0; m < B; m++) {
+        check(Array.from({ length: B }, (_, b) => (b === m ? 2 : 0.5)), `B = ${B}, member ${m} fails`);
+        // member m fails late, the member after it (in the same or the next group) early
+        if (m + 1 < B) check(Array.from({ length: B }, (_, b) => (b === m ? 1 : b === m + 1 ? 3 : 0.5)), `B = ${B}, member ${m} late, ${m + 1} early`);
+      }
+    }
+  });
+
   it('non-finite values are named too (sqrt of a negative number)', () => {
     const nan = sys(['x', 'y'], [], ['-1', 'sqrt(x)']);
     let err: unknown;

@@ -81,6 +81,19 @@ describe('pairwise twin', () => {
     }
   });
 
+  it('columns computed side by side have the bits of each column computed alone', () => {
+    const N = 5, M = 11, d = 6;
+    const X = randomPoints(3, N, d), Y = randomPoints(4, M, d);
+    for (const [name, src] of Object.entries(KERNELS)) {
+      const k = keep(compilePairwise(parse(src), { d, params: ['ell'], backend: 'f64' }));
+      const K = k.run(X, Y, new Float64Array([0.9]));
+      for (let j = 0; j < M; j++) {
+        const alone = k.run(X, Y.slice(j * d, (j + 1) * d), new Float64Array([0.9]));
+        for (let i = 0; i < N; i++) expect(Object.is(K[i * M + j], alone[i]), `${name} (${i},${j}): ${K[i * M + j]} vs ${alone[i]}`).toBe(true);
+      }
+    }
+  });
+
   it('reads only what f uses', () => {
     expect([...keep(compilePairwise(parse('exp(-sqdist)'), { d: 3 })).uses]).toEqual(['sqdist']);
     const k = keep(compilePairwise(parse(KERNELS.arccos1), { d: 3 }));

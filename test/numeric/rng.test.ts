@@ -212,6 +212,30 @@ describe('normal() by ziggurat', () => {
     expectWithinZ('P(|x| > r)', beyond / n, p, Math.sqrt(p * (1 - p) / n));
   });
 
+  it('fillNormalDot writes the draws of fillNormal into its range and returns their dot product, summed in order', () => {
+    fc.assert(
+      fc.property(fc.nat(), fc.integer({ min: 0, max: 2000 }), fc.integer({ min: 0, max: 5 }), (seed, n, offset) => {
+        const v = new Rng(seed + 1).fillUniform(new Float64Array(n), -1, 1);
+        const a = new Rng(seed), b = new Rng(seed);
+        const out = new Float64Array(offset + n + 3).fill(7);
+        const dot = a.fillNormalDot(out, offset, v);
+        const ref = b.fillNormal(new Float64Array(n));
+        let sum = 0;
+        for (let j = 0; j < n; j++) {
+          expect(out[offset + j]).toBe(ref[j]);
+          sum += ref[j] * v[j];
+        }
+        expect(dot).toBe(sum);
+        expect(Array.from(out.subarray(0, offset))).toEqual(Array(offset).fill(7));
+        expect(Array.from(out.subarray(offset + n))).toEqual([7, 7, 7]);
+        expect(a.getState()).toEqual(b.getState());
+      }),
+      { numRuns: 40 },
+    );
+    expect(() => new Rng(1).fillNormalDot(new Float64Array(4), 2, new Float64Array(3))).toThrow(/not inside out/);
+    expect(() => new Rng(1).fillNormalDot(new Float64Array(4), -1, new Float64Array(1))).toThrow(/not inside out/);
+  });
+
   it('fillNormal(out, mean, std) is mean + std·z of the same stream', () => {
     const z = new Rng(3).fillNormal(new Float64Array(100));
     const y = new Rng(3).fillNormal(new Float64Array(100), 2, 0.5);

@@ -70,6 +70,9 @@ function paramLoads(needs: Needs, s: StepSlots, layout: ParamLayout): string[] {
 
 const at = (base: string, i: number) => (i === 0 ? base : `${base} + ${i}`);
 
+/** Members the twin steps together (see twinSource); 3 and 4 measured no faster than 2. */
+const TWIN_LANES = 2;
+
 /** A test that is true when every listed value is within ±u (false for NaN). */
 const inBound = (vals: string[]) => vals.map((v) => `Math.abs(${v}) <= u`).join(' && ');
 
@@ -82,17 +85,46 @@ const inBound = (vals: string[]) => vals.map((v) => `Math.abs(${v}) <= u`).join(
  * (N[0] = −1: none). Members run in order; after member b fails at step s,
  * later members stop before s, so the reported failure is the earliest step's
  * lowest member, as ode.rk4 reports it.
+ *
+ * Members are stepped in groups of `lanes` (t, t + 1, …, each with its own locals,
+ * the operations of each exactly those of one member alone): one member's step is
+ * a chain of dependent operations, and independent chains side by side keep the
+ * floating-point units busy where one leaves them waiting. When any member of a
+ * group leaves the bound, the group is run again one member at a time by the
+ * plain loop, which reports the failure and shortens the later members as above;
+ * so every record and every failure report is the one of the one-member loop, bit
+ * for bit. The plain loop also takes the members left over after the last group.
  */
-function twinSource(step: StepProgram, layout: ParamLayout): { body: string; needs: Needs } {
+function twinSource(step: StepProgram, layout: ParamLayout, lanes = TWIN_LANES): { body: string; needs: Needs } {
   const { slots: s, roots } = step;
   const D = s.D;
   const needs = newNeeds();
   const invariant = (slot: number) => (slot >= D && slot < D + s.nP) || slot === s.h || slot === s.half || slot === s.h6;
+  const perMember = layout === 'member';
   const block = emitBlock(roots, 'js', slotLocal, needs, 'v', invariant);
+  const ownSlot = (slot: number) => slot < D || (perMember && slot >= D && slot < D + s.nP);
+  const paramLines = paramLoads(needs, s, layout);
+  /** Lane l > 0 of a group: its own state (and per-member parameter) locals and temporaries, suffixed _l. */
+  const lane = (l: number) => {
+    const blk = emitBlock(roots, 'js', (slot) => (ownSlot(slot) ? `a${slot}_${l}` : slotLocal(slot)), needs, 'v', invariant);
+    // with shared parameters the hoisted part is the same text in every lane: lane 0's serves all
+    const shareOuter = !perMember && blk.outer.join('\n') === block.outer.join('\n');
+    const outerTemps = new Set(blk.outer.map((line) => /^const (v\d+) =/.exec(line)?.[1]));
+    const rename = (code: string) => code.replace(/\bv(\d+)\b/g, (t) => (shareOuter && outerTemps.has(t) ? t : `${t}_${l}`));
+    const params = paramLines.map((line) => line.replace(/^const (a\d+) = P\[q(?: \+ (\d+))?\];$/,
+      (_, a: string, j?: string) => `const ${a}_${l} = P[q + ${l * s.nP + Number(j ?? 0)}];`));
+    return {
+      suffix: `_${l}`, lines: blk.lines.map(rename), outer: shareOuter ? [] : blk.outer.map(rename),
+      results: blk.results.map(rename), params,
+    };
+  };
+  const group = [{ suffix: '', lines: block.lines, outer: block.outer, results: block.results, params: paramLines },
+    ...Array.from({ length: lanes - 1 }, (_, l) => lane(l + 1))];
   timeNeeds(needs, s);
   const state = Array.from({ length: D }, (_, i) => `a${i}`);
   const fresh = Array.from({ length: D }, (_, i) => `m${i}`);
-  const perMember = layout === 'member';
+  const flush = (a: string) => `if (Math.abs(${a}) < k) {\n${a} = 0;\n}`;
+  const each = (f: (g: typeof group[number], l: number) => string[]) => group.flatMap(f);
   const body = [
     'return function (X, P, Y, K, N, B) {',
     `const n = K[${K_STEPS}];`,
@@ -101,11 +133,46 @@ function twinSource(step: StepProgram, layout: ParamLayout): { body: string; nee
     `const M = B * ${D};`,
     ...constantLoads(needs, s),
     ...timeLoads(needs, s),
-    ...(perMember ? [] : [...paramLoads(needs, s, layout), ...block.outer]),
+    ...(perMember ? [] : [...paramLines, ...each((g) => g.outer)]),
     'let d = n;',
-    'for (let b = 0; b < B; b++) {',
+    // j: the members done; each round steps groups of `lanes` members from j on (t, t + 1, …)
+    // until one leaves the bound (z = 1), then runs that group, or the last members that make
+    // no whole group, through the one-member loop
+    'let j = 0;',
+    'for (let w = 0; w < B; w = j) {',
+    'let z = 0;',
+    'let t = w;',
+    `for (; t + ${lanes - 1} < B && z === 0; t = t + ${lanes}) {`,
+    `const o = t * ${D};`,
+    ...(perMember ? [`const q = t * ${s.nP};`, ...each((g) => g.params), ...each((g) => g.outer)] : []),
+    ...each((g, l) => state.map((a, i) => `let ${a}${g.suffix} = X[${at('o', l * D + i)}];`)),
+    `let c = K[${K_SCHEDULE}];`,
+    'let r = 0;',
+    'for (let i = 1; i <= d && z === 0; i++) {',
+    ...timeLines(needs, s, 'js'),
+    ...each((g) => g.lines),
+    ...each((g) => fresh.map((m, i) => `const ${m}${g.suffix} = ${g.results[i]};`)),
+    `if (!(${group.map((g) => inBound(fresh.map((m) => m + g.suffix))).join(' && ')})) {`,
+    'z = 1;',
+    '} else {',
+    ...each((g) => state.map((a, i) => `${a}${g.suffix} = ${fresh[i]}${g.suffix};`)),
+    ...each((g) => state.map((a) => flush(a + g.suffix))),
+    'if (i === c) {',
+    'const e = r * M + o;',
+    ...each((g, l) => state.map((a, i) => `Y[${at('e', l * D + i)}] = ${a}${g.suffix};`)),
+    'r = r + 1;',
+    `c = K[${K_SCHEDULE} + r];`,
+    '}',
+    '}',
+    '}',
+    '}',
+    // z = 1: the group that failed starts at t − lanes and the next round at t; else the members
+    // from t on (fewer than a group) are left
+    `const x = t - ${lanes} * z;`,
+    'j = z * t + (1 - z) * B;',
+    'for (let b = x; b < j; b++) {',
     `const o = b * ${D};`,
-    ...(perMember ? [`const q = b * ${s.nP};`, ...paramLoads(needs, s, layout), ...block.outer] : []),
+    ...(perMember ? [`const q = b * ${s.nP};`, ...paramLines, ...block.outer] : []),
     ...state.map((a, i) => `let ${a} = X[${at('o', i)}];`),
     `let c = K[${K_SCHEDULE}];`,
     'let r = 0;',
@@ -121,12 +188,13 @@ function twinSource(step: StepProgram, layout: ParamLayout): { body: string; nee
     'd = i - 1;',
     '} else {',
     ...state.map((a, i) => `${a} = ${fresh[i]};`),
-    ...state.map((a) => `if (Math.abs(${a}) < k) {\n${a} = 0;\n}`),
+    ...state.map(flush),
     'if (i === c) {',
     'const e = r * M + o;',
     ...state.map((a, i) => `Y[${at('e', i)}] = ${a};`),
     'r = r + 1;',
     `c = K[${K_SCHEDULE} + r];`,
+    '}',
     '}',
     '}',
     '}',

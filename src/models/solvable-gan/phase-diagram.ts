@@ -1,9 +1,10 @@
 // A phase diagram over (eta, tau): every grid point's derived ODE integrated to T
-// in one batched integrate() call (the fused compiled integrator), the phase read
+// in one batched run of the fused compiled integrator, the phase read
 // off each trajectory, and the linearisation's prediction at the same points.
 
-import { compileIntegrator, integrate } from '../../compile/index.ts';
+import { compileIntegrator, integrate, type IntegratorResult, type RunOptions } from '../../compile/index.ts';
 import { Trajectory } from '../../numeric/index.ts';
+import type { System } from '../../symbolic/index.ts';
 import { deriveOverlapOde } from './derive.ts';
 import { type Phase, classifyPhase } from './phase.ts';
 import { type Overlaps, type SolvableGanSpec, defaultInit, overlapsRecord, paramValues } from './spec.ts';
@@ -42,6 +43,15 @@ export interface PhaseDiagram {
 
 /** Integrates the ODE at every (eta_T = eta_G = eta, tau) grid point and classifies it. */
 export function phaseDiagram(opts: PhaseDiagramOptions): PhaseDiagram {
+  if (opts.batched ?? true) {
+    const batch = planBatch(opts);
+    const integ = compileIntegrator(batch.system, { backend: 'f64', form: 'collected' });
+    try {
+      return finishBatch(batch, integ.run(batch.run));
+    } finally {
+      integ.dispose();
+    }
+  }
   const { base, etas, taus, T } = opts;
   const d = base.d;
   const init = opts.init ?? defaultInit(d);
@@ -56,39 +66,93 @@ export function phaseDiagram(opts: PhaseDiagramOptions): PhaseDiagram {
   const record = Array.from({ length: 41 }, (_, i) => T * 0.75 + (T * 0.25 * i) / 40);
   const start = performance.now();
   const phases: Phase[] = [];
-  // the first sample is the initial state (for the gain in P); the rest is the last quarter
-  const classify = (traj: ReturnType<typeof integrate>, b: number) => phaseOfTrajectory(traj.named(b), d, ODE_THRESHOLDS, 1).phase;
-  let path: string;
   const D = system.state.length;
   const final = new Float64Array(B * D);
-  if (opts.batched ?? true) {
-    // one fused function integrates every member (step loop inside, state in locals); the drift's
-    // polynomials collected once per member; values below 1e-100 flushed to 0 so that decaying
-    // overlaps do not end in slow subnormal arithmetic (a change of at most 1e-100 per step).
-    // The records are the grid points nearest to the sample times.
-    const h = T / steps;
-    const onGrid = record.map((t) => { const s = Math.round(t / dt); return s === steps ? T : s * h; });
-    const traj = integrate(system, {
-      params, initial: specs.map(() => x0), t1: T, steps, record: [0, ...onGrid], form: 'collected', flushBelow: 1e-100,
-    });
-    for (let b = 0; b < B; b++) phases.push(classify(traj, b));
-    final.set(traj.final);
-    path = traj.ran.reason;
-  } else {
-    // the sample times themselves (between grid points): compileRhs + ode.rk4 interpolates
-    path = 'one integrate() call per point';
-    for (let b = 0; b < B; b++) {
-      const traj = integrate(system, { params: params[b], initial: [x0], t1: T, steps, record: [0, ...record] });
-      phases.push(classify(traj, 0));
-      final.set(traj.final, b * D);
-      path = `one integrate() call per point: ${traj.ran.reason}`;
-    }
+  // the sample times themselves (between grid points): compileRhs + ode.rk4 interpolates
+  let path = 'one integrate() call per point';
+  for (let b = 0; b < B; b++) {
+    const traj = integrate(system, { params: params[b], initial: [x0], t1: T, steps, record: [0, ...record] });
+    // the first sample is the initial state (for the gain in P); the rest is the last quarter
+    phases.push(phaseOfTrajectory(traj.named(0), d, ODE_THRESHOLDS, 1).phase);
+    final.set(traj.final, b * D);
+    path = `one integrate() call per point: ${traj.ran.reason}`;
   }
   const seconds = (performance.now() - start) / 1000;
   const grid = <X>(flat: X[]) => taus.map((_, i) => flat.slice(i * etas.length, (i + 1) * etas.length));
   return {
     etas, taus, ode: grid(phases), predicted: grid(specs.map((s) => classifyPhase(s, init).phase)),
     seconds, evaluations: B * steps * 4, path, final, state: system.state,
+  };
+}
+
+const odeCache = new Map<string, System>();
+
+/** The derived overlap ODE, derived once per (d, normalisation) (a System is never modified). */
+function overlapOde(d: number, normalization: SolvableGanSpec['normalization']): System {
+  const key = `${d}:${normalization}`;
+  let system = odeCache.get(key);
+  if (!system) { system = deriveOverlapOde(d, normalization); odeCache.set(key, system); }
+  return system;
+}
+
+/** The batched run of a phase diagram: every member's parameters and initial state, and the steps to record. */
+interface BatchPlan {
+  opts: PhaseDiagramOptions;
+  system: System;
+  init: Overlaps;
+  specs: SolvableGanSpec[];
+  steps: number;
+  /** the step nearest each sample time: 41 in the last quarter */
+  recordSteps: number[];
+  y0: Float64Array;
+  run: RunOptions;
+  start: number;
+}
+
+/**
+ * One fused f64 function integrates every member (step loop inside, state in locals); the
+ * drift's polynomials collected once per member; values below 1e-100 flushed to 0 so that
+ * decaying overlaps do not end in slow subnormal arithmetic (a change of at most 1e-100 per
+ * step). The records are the grid points nearest to the sample times.
+ */
+function planBatch(opts: PhaseDiagramOptions, threads?: number): BatchPlan {
+  const { base, etas, taus, T } = opts;
+  const d = base.d;
+  const init = opts.init ?? defaultInit(d);
+  const system = overlapOde(d, base.normalization);
+  const D = system.state.length, nP = system.params.length;
+  const specs: SolvableGanSpec[] = [];
+  for (const tau of taus) for (const eta of etas) specs.push({ ...base, tau, eta_T: eta, eta_G: eta });
+  const B = specs.length;
+  const P = new Float64Array(B * nP);
+  specs.forEach((s, b) => { const v = paramValues(s); system.params.forEach((p, j) => { P[b * nP + j] = v[p]; }); });
+  const x0 = overlapsRecord(init, d);
+  const y0 = new Float64Array(B * D);
+  for (let b = 0; b < B; b++) system.state.forEach((name, i) => { y0[b * D + i] = x0[name]; });
+  const dt = opts.dt ?? 0.05;
+  const steps = Math.round(T / dt);
+  const recordSteps = Array.from({ length: 41 }, (_, i) => Math.round((T * 0.75 + (T * 0.25 * i) / 40) / dt));
+  const distinct = [...new Set(recordSteps.filter((s) => s > 0))].sort((a, b) => a - b);
+  const run: RunOptions = { y0, params: P, t0: 0, t1: T, steps, recordSteps: distinct, flushBelow: 1e-100, threads };
+  return { opts, system, init, specs, steps, recordSteps, y0, run, start: performance.now() };
+}
+
+/** The phases read off the records of a batched run (the first sample is the initial state, for the gain in P). */
+function finishBatch(batch: BatchPlan, res: IntegratorResult): PhaseDiagram {
+  const { opts: { etas, taus, T }, system, init, specs, steps, recordSteps, y0 } = batch;
+  const d = batch.opts.base.d, B = specs.length, D = system.state.length;
+  const h = T / steps;
+  const at = new Map(Array.from(res.steps, (s, r) => [s, res.y[r]] as const));
+  const times = [0, ...recordSteps.map((s) => (s === steps ? T : s * h))];
+  const traj = new Trajectory(Float64Array.from(times), [y0, ...recordSteps.map((s) => at.get(s) ?? y0)], B, D, [...system.state],
+    { steps, rejected: 0, rhsEvals: 4 * steps });
+  const phases: Phase[] = [];
+  for (let b = 0; b < B; b++) phases.push(phaseOfTrajectory(traj.named(b), d, ODE_THRESHOLDS, 1).phase);
+  const seconds = (performance.now() - batch.start) / 1000;
+  const grid = <X>(flat: X[]) => taus.map((_, i) => flat.slice(i * etas.length, (i + 1) * etas.length));
+  return {
+    etas, taus, ode: grid(phases), predicted: grid(specs.map((s) => classifyPhase(s, init).phase)),
+    seconds, evaluations: B * steps * 4, path: res.reason, final: res.y[res.y.length - 1].slice(), state: system.state,
   };
 }
 
@@ -116,43 +180,11 @@ export function disagreements(diagram: PhaseDiagram): { count: number; total: nu
  * phaseDiagram({ batched: true }).
  */
 export async function phaseDiagramAsync(opts: Omit<PhaseDiagramOptions, 'batched'> & { threads?: number }): Promise<PhaseDiagram> {
-  const { base, etas, taus, T } = opts;
-  const d = base.d;
-  const init = opts.init ?? defaultInit(d);
-  const system = deriveOverlapOde(d, base.normalization);
-  const D = system.state.length, nP = system.params.length;
-  const specs: SolvableGanSpec[] = [];
-  for (const tau of taus) for (const eta of etas) specs.push({ ...base, tau, eta_T: eta, eta_G: eta });
-  const B = specs.length;
-  const P = new Float64Array(B * nP);
-  specs.forEach((s, b) => { const v = paramValues(s); system.params.forEach((p, j) => { P[b * nP + j] = v[p]; }); });
-  const x0 = overlapsRecord(init, d);
-  const y0 = new Float64Array(B * D);
-  for (let b = 0; b < B; b++) system.state.forEach((name, i) => { y0[b * D + i] = x0[name]; });
-  const dt = opts.dt ?? 0.05;
-  const steps = Math.round(T / dt);
-  const h = T / steps;
-  // as phaseDiagram's batched path (integrate with form 'collected', flushBelow 1e-100): the grid points nearest the sample times
-  const recordSteps = Array.from({ length: 41 }, (_, i) => Math.round((T * 0.75 + (T * 0.25 * i) / 40) / dt));
-  const distinct = [...new Set(recordSteps.filter((s) => s > 0))].sort((a, b) => a - b);
-  const start = performance.now();
-  const integ = compileIntegrator(system, { backend: 'f64', form: 'collected' });
-  let res;
+  const batch = planBatch(opts, opts.threads);
+  const integ = compileIntegrator(batch.system, { backend: 'f64', form: 'collected' });
   try {
-    res = await integ.runAsync({ y0, params: P, t0: 0, t1: T, steps, recordSteps: distinct, flushBelow: 1e-100, threads: opts.threads });
+    return finishBatch(batch, await integ.runAsync(batch.run));
   } finally {
     integ.dispose();
   }
-  const at = new Map(Array.from(res.steps, (s, r) => [s, res.y[r]] as const));
-  const times = [0, ...recordSteps.map((s) => (s === steps ? T : s * h))];
-  const traj = new Trajectory(Float64Array.from(times), [y0, ...recordSteps.map((s) => at.get(s) ?? y0)], B, D, [...system.state],
-    { steps, rejected: 0, rhsEvals: 4 * steps });
-  const phases: Phase[] = [];
-  for (let b = 0; b < B; b++) phases.push(phaseOfTrajectory(traj.named(b), d, ODE_THRESHOLDS, 1).phase);
-  const seconds = (performance.now() - start) / 1000;
-  const grid = <X>(flat: X[]) => taus.map((_, i) => flat.slice(i * etas.length, (i + 1) * etas.length));
-  return {
-    etas, taus, ode: grid(phases), predicted: grid(specs.map((s) => classifyPhase(s, init).phase)),
-    seconds, evaluations: B * steps * 4, path: res.reason, final: res.y[res.y.length - 1].slice(), state: system.state,
-  };
 }

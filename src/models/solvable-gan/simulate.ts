@@ -14,10 +14,10 @@
 //
 // Work per step is O(n·d): y and ỹ are never formed (yᵀw = cᵀq + √η_T aᵀw); one
 // fused pass over the coordinates updates w and V and accumulates the norms and
-// the overlaps that the next step needs (Uᵀw′, V′ᵀw′, and the next step's aᵀw′,
-// ãᵀw′, whose noise is drawn one step ahead). Normalisation is applied lazily as a scale factor at the
-// start of the next pass. The recorded overlaps are recomputed from the actual,
-// normalised vectors.
+// the overlaps that the next step needs (Uᵀw′, V′ᵀw′); the next step's noise is then
+// drawn together with its projections aᵀw′, ãᵀw′ (Rng.fillNormalDot). Normalisation is
+// applied lazily as a scale factor at the start of the next pass. The recorded overlaps
+// are recomputed from the actual, normalised vectors.
 
 import { Rng } from '../../numeric/index.ts';
 import { DivergenceError } from '../../numeric/index.ts';
@@ -144,10 +144,11 @@ function measureOverlaps(U: Float64Array, V: Float64Array, w: Float64Array, n: n
 // wᵢ = aW·w̄ᵢ and vᵢ = row i of V:
 //   w′ᵢ = kw·wᵢ + k1·x1ᵢ + k2·x2ᵢ + Σ_m cu_m Uᵢm − Σ_l cv_l vᵢl
 //   V′ᵢl = vᵢl + g_l (wᵢ − Σ_m ρ_m vᵢm)        (ρ = r for 'oja', ρ = 0 for 'column')
-// and the sums ‖w′‖², ‖V′_l‖², U_mᵀw′, V′_lᵀw′, y1ᵀw′, y2ᵀw′ (y1, y2: the next
-// step's noise vectors) are accumulated into `acc` =
-// [‖w′‖², y1ᵀw′, y2ᵀw′, ‖V′_1‖²…, U_1ᵀw′…, V′_1ᵀw′…].
-// x1/x2 are the noise vectors a/ã ('full' noise) or b/b with k2 = 0 ('projected').
+// and the sums ‖w′‖², ‖V′_l‖², U_mᵀw′, V′_lᵀw′ are accumulated into `acc` =
+// [‖w′‖², ·, ·, ‖V′_1‖²…, U_1ᵀw′…, V′_1ᵀw′…] (slots 1 and 2, y1ᵀw′ and y2ᵀw′ for
+// the next step's noise vectors y1, y2, are filled as that noise is drawn).
+// x1/x2 are the noise vectors a/ã ('full' noise) or b/b with k2 = 0 ('projected';
+// for d = 1 the pass without x2, passD1Projected).
 
 /** Scalars of one pass; arrays have length d. */
 interface PassCoefficients {
@@ -163,10 +164,10 @@ interface PassCoefficients {
 }
 
 function passD1(n: number, w: Float64Array, V: Float64Array, U: Float64Array, x: Float64Array, off2: number,
-  y: Float64Array, c: PassCoefficients, acc: Float64Array): void {
+  c: PassCoefficients, acc: Float64Array): void {
   const aW = c.aW, aV = c.aV[0], kw = c.kw * aW, k1 = c.k1, k2 = c.k2, cu = c.cu[0], cv = c.cv[0] * aV;
   const g = c.g[0] * aW, gv = aV * (1 - c.g[0] * c.rho[0]);
-  let nw = 0, y1 = 0, y2 = 0, nv = 0, uw = 0, vw = 0;
+  let nw = 0, nv = 0, uw = 0, vw = 0;
   for (let i = 0; i < n; i++) {
     const wb = w[i], vb = V[i], u = U[i];
     const wn = kw * wb + k1 * x[i] + k2 * x[off2 + i] + cu * u - cv * vb;
@@ -177,18 +178,36 @@ function passD1(n: number, w: Float64Array, V: Float64Array, U: Float64Array, x:
     nv += vn * vn;
     uw += u * wn;
     vw += vn * wn;
-    y1 += y[i] * wn;
-    y2 += y[off2 + i] * wn;
   }
-  acc[0] = nw; acc[1] = y1; acc[2] = y2; acc[3] = nv; acc[4] = uw; acc[5] = vw;
+  acc[0] = nw; acc[3] = nv; acc[4] = uw; acc[5] = vw;
+}
+
+/** passD1 for 'projected' noise (x2 = x1, k2 = 0): the same sums without the x2 term. */
+function passD1Projected(n: number, w: Float64Array, V: Float64Array, U: Float64Array, x: Float64Array,
+  c: PassCoefficients, acc: Float64Array): void {
+  const aW = c.aW, aV = c.aV[0], kw = c.kw * aW, k1 = c.k1, cu = c.cu[0], cv = c.cv[0] * aV;
+  const g = c.g[0] * aW, gv = aV * (1 - c.g[0] * c.rho[0]);
+  let nw = 0, nv = 0, uw = 0, vw = 0;
+  for (let i = 0; i < n; i++) {
+    const wb = w[i], vb = V[i], u = U[i];
+    const wn = kw * wb + k1 * x[i] + cu * u - cv * vb;
+    const vn = gv * vb + g * wb;
+    w[i] = wn;
+    V[i] = vn;
+    nw += wn * wn;
+    nv += vn * vn;
+    uw += u * wn;
+    vw += vn * wn;
+  }
+  acc[0] = nw; acc[3] = nv; acc[4] = uw; acc[5] = vw;
 }
 
 function passD2(n: number, w: Float64Array, V: Float64Array, U: Float64Array, x: Float64Array, off2: number,
-  y: Float64Array, c: PassCoefficients, acc: Float64Array): void {
+  c: PassCoefficients, acc: Float64Array): void {
   const aW = c.aW, aV0 = c.aV[0], aV1 = c.aV[1], kw = c.kw, k1 = c.k1, k2 = c.k2;
   const cu0 = c.cu[0], cu1 = c.cu[1], cv0 = c.cv[0], cv1 = c.cv[1];
   const g0 = c.g[0], g1 = c.g[1], rho0 = c.rho[0], rho1 = c.rho[1];
-  let nw = 0, y1 = 0, y2 = 0, nv0 = 0, nv1 = 0, uw0 = 0, uw1 = 0, vw0 = 0, vw1 = 0;
+  let nw = 0, nv0 = 0, nv1 = 0, uw0 = 0, uw1 = 0, vw0 = 0, vw1 = 0;
   for (let i = 0, b = 0; i < n; i++, b += 2) {
     const wi = aW * w[i], v0 = aV0 * V[b], v1 = aV1 * V[b + 1], u0 = U[b], u1 = U[b + 1];
     const wn = kw * wi + k1 * x[i] + k2 * x[off2 + i] + cu0 * u0 + cu1 * u1 - cv0 * v0 - cv1 * v1;
@@ -204,18 +223,16 @@ function passD2(n: number, w: Float64Array, V: Float64Array, U: Float64Array, x:
     uw1 += u1 * wn;
     vw0 += vn0 * wn;
     vw1 += vn1 * wn;
-    y1 += y[i] * wn;
-    y2 += y[off2 + i] * wn;
   }
-  acc[0] = nw; acc[1] = y1; acc[2] = y2;
+  acc[0] = nw;
   acc[3] = nv0; acc[4] = nv1; acc[5] = uw0; acc[6] = uw1; acc[7] = vw0; acc[8] = vw1;
 }
 
 function passGeneral(n: number, d: number, w: Float64Array, V: Float64Array, U: Float64Array, x: Float64Array, off2: number,
-  y: Float64Array, c: PassCoefficients, acc: Float64Array, vRow: Float64Array): void {
+  c: PassCoefficients, acc: Float64Array, vRow: Float64Array): void {
   const { aW, aV, kw, k1, k2, cu, cv, g, rho } = c;
   acc.fill(0);
-  let nw = 0, y1 = 0, y2 = 0;
+  let nw = 0;
   for (let i = 0; i < n; i++) {
     const wi = aW * w[i], base = i * d;
     let wn = kw * wi + k1 * x[i] + k2 * x[off2 + i], vr = 0;
@@ -235,10 +252,8 @@ function passGeneral(n: number, d: number, w: Float64Array, V: Float64Array, U: 
     }
     w[i] = wn;
     nw += wn * wn;
-    y1 += y[i] * wn;
-    y2 += y[off2 + i] * wn;
   }
-  acc[0] = nw; acc[1] = y1; acc[2] = y2;
+  acc[0] = nw;
 }
 
 // ------------------------------------------------------------------ simulator
@@ -295,6 +310,9 @@ export function simulateSgd(spec: SolvableGanSpec, init: Overlaps, opts: Simulat
   const len = cOff + 2 * d + (projected ? 2 : 0);
   let cur = new Float64Array(len);
   let nxt = new Float64Array(len);
+  // the part of each buffer after the noise vectors (latent codes, and the scalars when projected)
+  let curTail = cur.subarray(projected ? n : 2 * n);
+  let nxtTail = nxt.subarray(projected ? n : 2 * n);
   const sqrtLam = Float64Array.from(spec.lambda, Math.sqrt);
   const sqrtLamG = Float64Array.from(spec.lambda_g, Math.sqrt);
   const sqEtaT = Math.sqrt(spec.eta_T), sqEtaG = Math.sqrt(spec.eta_G);
@@ -387,11 +405,15 @@ export function simulateSgd(spec: SolvableGanSpec, init: Overlaps, opts: Simulat
       coef.g[l] = epsG * st * ctl;
       coef.rho[l] = oja ? r[l] : 0;
     }
-    stepRng.fillNormal(nxt);
-
-    if (d === 1) passD1(n, w, V, U, cur, off2, nxt, coef, acc);
-    else if (d === 2) passD2(n, w, V, U, cur, off2, nxt, coef, acc);
-    else passGeneral(n, d, w, V, U, cur, off2, nxt, coef, acc, vRow);
+    if (d === 1) {
+      if (projected) passD1Projected(n, w, V, U, cur, coef, acc);
+      else passD1(n, w, V, U, cur, off2, coef, acc);
+    } else if (d === 2) passD2(n, w, V, U, cur, off2, coef, acc);
+    else passGeneral(n, d, w, V, U, cur, off2, coef, acc, vRow);
+    // The next step's noise, in stream order, with its projections on the stored w′.
+    acc[1] = stepRng.fillNormalDot(nxt, 0, w);
+    acc[2] = projected ? acc[1] : stepRng.fillNormalDot(nxt, n, w);
+    stepRng.fillNormal(nxtTail);
 
     const nw = acc[0];
     if (!(nw > 0 && nw < Infinity)) throw diverged('w', 0, nw, k + 1);
@@ -410,6 +432,9 @@ export function simulateSgd(spec: SolvableGanSpec, init: Overlaps, opts: Simulat
     const tmp = cur;
     cur = nxt;
     nxt = tmp;
+    const tmpTail = curTail;
+    curTail = nxtTail;
+    nxtTail = tmpTail;
 
     const done = k + 1;
     if (done % stepsPerRecord === 0 || done === totalSteps) {

@@ -1,0 +1,175 @@
+// The WebAssembly SIMD tile kernel (src/ntk/wasm-kernel.ts) against the generated JS
+// kernel (codegen.ts), entry by entry: both run the same IEEE operations in the same
+// order, so they agree to 1e-13 relative (in practice bit for bit), on tile edges,
+// x1 × x2 both ways, duplicate and zero rows, and rows scaled by 2^±500 (variance
+// products outside the f64 range); and the engine selection and its report.
+import { afterAll, describe, expect, it } from 'vitest';
+import { kernels, kernelsAsync, shutdownKernelWorkers, parseArchitecture, stack, relu, KernelInputError } from '../../src/ntk/index.ts';
+import type { Architecture, KernelResult } from '../../src/ntk/index.ts';
+import { Code, encodeModule, F64, V128, wasmApi } from '../../src/ntk/wasm-encoder.ts';
+
+function randomRows(n: number, d: number, seed: number): number[][] {
+  let s = seed >>> 0;
+  const u = () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s / 2 ** 32; };
+  return Array.from({ length: n }, () => Array.from({ length: d }, () => 2 * u() - 1));
+}
+
+/** Rows with duplicates (every 7th row repeats an earlier one, every 11th is its negative) and, when asked, zero rows. */
+function awkwardRows(n: number, d: number, seed: number, zeros: boolean): number[][] {
+  const rows = randomRows(n, d, seed);
+  for (let i = 1; i < n; i++) {
+    if (i % 7 === 0) rows[i] = [...rows[Math.floor(i / 2)]];
+    else if (i % 11 === 0) rows[i] = rows[i - 1].map((v) => -v);
+    else if (zeros && i % 13 === 0) rows[i] = rows[i].map(() => 0);
+  }
+  return rows;
+}
+
+/** Largest relative difference of the wasm kernel's entries from the JS kernel's (0 where both are 0). */
+function worstWasmVsJs(arch: Architecture, x1: number[][], x2: number[][] | undefined, get?: ('nngp' | 'ntk')[]): number {
+  const js = kernels(arch, x1, x2, { engine: 'js', ...(get ? { get } : {}) });
+  const wasm = kernels(arch, x1, x2, { engine: 'wasm', ...(get ? { get } : {}) });
+  expect(js.engine.ran).toBe('js');
+  expect(wasm.engine.ran).toBe('wasm-simd');
+  expect(wasm.cov1).toEqual(js.cov1);
+  const pairs: Array<[KernelResult['nngp'] | undefined, KernelResult['nngp'] | undefined]> = [[js.nngp, wasm.nngp], [js.ntk, wasm.ntk]];
+  let worst = 0;
+  for (const [a, b] of pairs) {
+    if (!a || !b) { expect(a).toBe(b); continue; }
+    expect(b.data.length).toBe(a.data.length);
+    for (let t = 0; t < a.data.length; t++) {
+      const u = a.data[t], v = b.data[t];
+      expect(Number.isFinite(v)).toBe(true);
+      worst = Math.max(worst, u === v ? 0 : Math.abs(u - v) / Math.abs(u));
+    }
+  }
+  return worst;
+}
+
+const ARCHS = [
+  'serial(dense(1.4, 0.2), relu, dense(1.4, 0.2), relu, dense(1.4, 0.2), relu, dense(1.4, 0.2))',
+  'serial(dense(1.5), relu, dense(1.5), relu, dense(1.5))',
+  'serial(dense(1.2, 0.5), abs, dense(1.2, 0.5), leaky_relu(0.2), dense(1.2, 0.5); parameterization=standard, width=64)',
+  'serial(dense(1.1, 0.3), abrelu(-0.4, 1.3), dense(0.9, 0.1))',
+];
+
+describe('wasm kernel against the JS kernel, entry by entry', () => {
+  for (const spec of ARCHS) {
+    const arch = parseArchitecture(spec);
+    const zeros = !spec.includes(', 0.');
+    it(`${spec}: Gram matrices across tile edges and x1 × x2 both ways, to 1e-13`, () => {
+      for (const n of [1, 2, 63, 64, 65, 150]) {
+        expect(worstWasmVsJs(arch, awkwardRows(n, 5, 100 + n, zeros), undefined)).toBeLessThanOrEqual(1e-13);
+      }
+      const X = awkwardRows(150, 5, 7, zeros), Y = awkwardRows(67, 5, 8, zeros);
+      Y[3] = [...X[70]]; // a duplicate across the two sets
+      expect(worstWasmVsJs(arch, X, Y)).toBeLessThanOrEqual(1e-13);
+      expect(worstWasmVsJs(arch, Y, X)).toBeLessThanOrEqual(1e-13);
+      expect(worstWasmVsJs(arch, X, Y, ['nngp'])).toBeLessThanOrEqual(1e-13);
+    });
+  }
+
+  it('rows scaled by 2^−500 and 2^500 (s1·s2 under- and overflows) and odd input dimensions', () => {
+    const arch = stack(3, relu(), Math.SQRT2, 0);
+    for (const d of [1, 4, 17]) {
+      const X = awkwardRows(130, d, 9 + d, true).map((r, i) => r.map((v) => v * 2 ** (i % 3 === 0 ? -500 : i % 3 === 1 ? 500 : 0)));
+      expect(worstWasmVsJs(arch, X, undefined)).toBeLessThanOrEqual(1e-13);
+      expect(worstWasmVsJs(arch, X.slice(0, 70), X.slice(60))).toBeLessThanOrEqual(1e-13);
+    }
+  });
+
+  it('writes into reused output buffers the values of a fresh call', () => {
+    const arch = stack(2, relu(), 1.3, 0.2);
+    const X = randomRows(90, 3, 4);
+    const fresh = kernels(arch, X);
+    const out = { nngp: new Float64Array(90 * 90).fill(NaN), ntk: new Float64Array(90 * 90).fill(NaN) };
+    const again = kernels(arch, X, undefined, { out });
+    expect(again.engine.ran).toBe('wasm-simd');
+    expect(out.nngp).toEqual(fresh.nngp.data);
+    expect(out.ntk).toEqual(fresh.ntk!.data);
+  });
+});
+
+describe('wasm kernel on worker threads (shared wasm memory)', () => {
+  afterAll(() => shutdownKernelWorkers());
+
+  /** Largest relative difference of a result's entries from the JS kernel's on the calling thread. */
+  const worstVs = (js: KernelResult, r: KernelResult): number => {
+    let worst = 0;
+    for (const k of ['nngp', 'ntk'] as const) {
+      const a = js[k]!.data, b = r[k]!.data;
+      for (let t = 0; t < a.length; t++) worst = Math.max(worst, a[t] === b[t] ? 0 : Math.abs(a[t] - b[t]) / Math.abs(a[t]));
+    }
+    return worst;
+  };
+
+  it('2 and 3 threads give the entries of the JS kernel, Gram and x1 × x2, fresh and into shared buffers', async () => {
+    for (const spec of [ARCHS[0], ARCHS[2]]) {
+      const arch = parseArchitecture(spec);
+      const X = awkwardRows(200, 5, 31, false), Y = awkwardRows(130, 5, 32, false);
+      for (const [x2, n2] of [[undefined, 200], [Y, 130]] as const) {
+        const js = kernels(arch, X, x2, { engine: 'js' });
+        for (const threads of [2, 3]) {
+          const r = await kernelsAsync(arch, X, x2, { threads });
+          expect(r.engine.ran).toBe('wasm-simd');
+          expect(r.threads).toBe(threads);
+          expect(worstVs(js, r)).toBeLessThanOrEqual(1e-13);
+        }
+        const sab = () => new Float64Array(new SharedArrayBuffer(200 * n2 * 8)).fill(NaN);
+        const out = { nngp: sab(), ntk: sab() };
+        const r = await kernelsAsync(arch, X, x2, { threads: 2, out });
+        expect(r.nngp.data).toBe(out.nngp);
+        expect(worstVs(js, r)).toBeLessThanOrEqual(1e-13);
+      }
+    }
+  });
+
+  it('overlapping calls (each its own wasm memory while another holds the kept one) stay correct', async () => {
+    const arch = stack(3, relu(), Math.SQRT2, 0.1);
+    const X = randomRows(180, 6, 41), Y = randomRows(150, 6, 42);
+    const [a, b] = await Promise.all([kernelsAsync(arch, X, undefined, { threads: 2 }), kernelsAsync(arch, Y, undefined, { threads: 2 })]);
+    expect(worstVs(kernels(arch, X, undefined, { engine: 'js' }), a)).toBeLessThanOrEqual(1e-13);
+    expect(worstVs(kernels(arch, Y, undefined, { engine: 'js' }), b)).toBeLessThanOrEqual(1e-13);
+    const js = await kernelsAsync(arch, X, undefined, { threads: 2, engine: 'js' });
+    expect(js.engine.ran).toBe('js');
+    expect(worstVs(js, a)).toBe(0);
+  });
+});
+
+describe('engine selection', () => {
+  it('auto runs the wasm kernel for the ABReLU family and the JS kernel elsewhere, saying why', () => {
+    const X = randomRows(10, 3, 1);
+    const r = kernels(stack(2, relu(), 1.4, 0.1), X);
+    expect(r.engine.ran).toBe('wasm-simd');
+    const e = kernels(parseArchitecture('serial(dense(1.3, 0.1), erf, dense(1.1, 0.4), relu, dense(1, 0.2))'), X);
+    expect(e.engine).toEqual({ ran: 'js', reason: expect.stringContaining('erf') });
+    expect(kernels(stack(2, relu(), 1.4, 0.1), X, undefined, { engine: 'js' }).engine.ran).toBe('js');
+  });
+
+  it("refuses engine 'wasm' where it does not apply and unknown engines", () => {
+    const X = randomRows(4, 2, 2);
+    expect(() => kernels(parseArchitecture('serial(dense(1), gelu, dense(1))'), X, undefined, { engine: 'wasm' }))
+      .toThrow(KernelInputError);
+    expect(() => kernels(stack(1, relu(), 1, 0), X, undefined, { engine: 'gpu' as 'js' })).toThrow(/engine: unknown kernel 'gpu'/);
+  });
+});
+
+describe('wasm encoder', () => {
+  it('encodes f64x2 arithmetic that runs: (a, b) ↦ lane sum of a·(a, b) + √(b, b)', () => {
+    const c = new Code([F64, F64], [F64]);
+    const v = c.local(V128);
+    c.get(0).simd('f64x2.splat').get(1).simd('f64x2.splat').simd('f64x2.mul')
+      .get(1).simd('f64x2.splat').simd('f64x2.sqrt').simd('f64x2.add').set(v);
+    c.get(v).simd('f64x2.extract_lane', 0).get(v).simd('f64x2.extract_lane', 1).op('f64.add');
+    const bytes = encodeModule([{ name: 'f', code: c }], 1);
+    const api = wasmApi()!;
+    expect(api.validate(bytes)).toBe(true);
+    const memory = new api.Memory({ initial: 1 });
+    const f = new api.Instance(new api.Module(bytes), { env: { memory } }).exports.f as (a: number, b: number) => number;
+    expect(f(3, 4)).toBe(2 * (3 * 4 + 2));
+  });
+
+  it('refuses names outside its fixed identifiers', () => {
+    expect(() => encodeModule([{ name: 'x"; evil', code: new Code([]) }], 1)).toThrow(RangeError);
+  });
+});
