@@ -18,7 +18,7 @@ import { diff } from '../symbolic/index.ts';
 import { print } from '../symbolic/index.ts';
 import { substitute } from '../symbolic/index.ts';
 import { gaussianExpectation } from '../symbolic/index.ts';
-import { compile } from '../compile/index.ts';
+import { compile, twinFunction } from '../compile/index.ts';
 import { gaussHermite, MAX_GAUSS_HERMITE_ORDER } from '../numeric/index.ts';
 import { type Activation, type DualExprs, ActivationError } from './activations.ts';
 
@@ -51,71 +51,96 @@ export interface ElementwiseActivation extends Activation {
   /** φ' as an Expr in x (symbolic/diff.ts) */
   readonly derivative: Expr;
   readonly accuracy: ElementwiseAccuracy;
+  /**
+   * Quadrature duals only: the Gauss–Hermite order per axis of the pairs with max(s1, s2) =
+   * variance (the diagonal E[φ(u)²] uses 4× it, at most MAX_GAUSS_HERMITE_ORDER); studies the
+   * variance's band first if no pair has used it yet.
+   */
+  readonly orderAt?: (variance: number) => number;
 }
 
-type Scalar3 = (a: number, b: number, c: number) => number;
+/** The compiled f64 twin of a compile-layer kernel, called directly: (X, P, Y, B) fills Y for B points. */
+type TwinFn = (X: Float64Array, P: Float64Array, Y: Float64Array, B: number) => Float64Array;
 
-/** f64 batch evaluator of exprs over the given input names, as closures. */
-function closures(exprs: readonly Expr[], inputs: readonly string[]): Array<(...v: number[]) => number> {
+const NO_PARAMS = new Float64Array(1);
+
+/**
+ * The f64 twin of exprs over the given inputs (one compiled function for all of them, so common
+ * subexpressions such as tanh(x) in φ and φ' are computed once): `at` fills out[k] with the k-th
+ * value at B points whose inputs lie one after the other in x (out interleaved the same way).
+ * The twin is the compile layer's checked source (twinFunction), called without per-call checks
+ * or allocations: the buffers are sized by the callers here.
+ */
+function twin(exprs: readonly Expr[], inputs: readonly string[]): { readonly at: (x: Float64Array, out: Float64Array, B: number) => void } {
   const kernel = compile(exprs, { inputs, backend: 'f64' });
-  const x = new Float64Array(inputs.length);
-  const y = new Float64Array(exprs.length);
-  return exprs.map((_, k) => (...v: number[]) => {
-    for (let i = 0; i < inputs.length; i++) x[i] = v[i];
-    kernel.f64(x, undefined, y);
-    return y[k];
-  });
+  const f = twinFunction<TwinFn>(kernel.f64.source);
+  return { at: (x, out, B) => { f(x, NO_PARAMS, out, B); } };
 }
 
-/** Vectorised φ: fills out[i] = φ(xs[i]). */
-function vectorised(e: Expr): (xs: Float64Array, out: Float64Array) => Float64Array {
-  const kernel = compile([e], { inputs: ['x'], backend: 'f64' });
-  return (xs, out) => kernel.f64(xs, undefined, out) as Float64Array;
+/** A scalar function of one input (named `input`) through a twin (one point, no allocation). */
+function scalar(e: Expr, input = 'x'): (x: number) => number {
+  const t = twin([e], [input]);
+  const x = new Float64Array(1), y = new Float64Array(1);
+  return (v) => { x[0] = v; t.at(x, y, 1); return y[0]; };
 }
 
 interface QuadratureDual {
-  pair(f: (xs: Float64Array, out: Float64Array) => Float64Array, S: number, s1: number, s2: number, n: number): number;
-  single(f: (xs: Float64Array, out: Float64Array) => Float64Array, q: number, n: number): number;
+  /** [E φ(u)φ(v), E φ'(u)φ'(v)] by the n×n tensor rule, into out */
+  pair(S: number, s1: number, s2: number, n: number, out: Float64Array): void;
+  /** E φ(u)² by the n-point rule */
+  single(q: number, n: number): number;
 }
 
-function quadrature(): QuadratureDual {
+/**
+ * The tensor Gauss–Hermite rules of φ (twin `fphi`) and of φ together with φ' (twin `both`,
+ * values interleaved [φ, φ'] per node). Node buffers are kept per order.
+ */
+function quadrature(fphi: ReturnType<typeof twin>, both: ReturnType<typeof twin>): QuadratureDual {
   const bufs = new Map<number, { u: Float64Array; v: Float64Array; fu: Float64Array; fv: Float64Array }>();
   const buf = (n: number) => {
     let b = bufs.get(n);
     if (!b) {
-      b = { u: new Float64Array(n), v: new Float64Array(n * n), fu: new Float64Array(n), fv: new Float64Array(n * n) };
+      b = { u: new Float64Array(n), v: new Float64Array(n * n), fu: new Float64Array(2 * n), fv: new Float64Array(2 * n * n) };
       bufs.set(n, b);
     }
     return b;
   };
   return {
-    pair(f, S, s1, s2, n) {
+    pair(S, s1, s2, n, out) {
       const { nodes, weights } = gaussHermite(n);
       const a = Math.sqrt(Math.max(s1, 0)), b = Math.sqrt(Math.max(s2, 0));
       let rho = a > 0 && b > 0 ? S / (a * b) : 0;
       if (rho > 1) rho = 1; else if (rho < -1) rho = -1;
       const rc = Math.sqrt((1 - rho) * (1 + rho));
       const B = buf(n);
+      const { u, v, fu, fv } = B;
       for (let i = 0; i < n; i++) {
-        B.u[i] = a * nodes[i];
-        for (let j = 0; j < n; j++) B.v[i * n + j] = b * (rho * nodes[i] + rc * nodes[j]);
+        u[i] = a * nodes[i];
+        for (let j = 0; j < n; j++) v[i * n + j] = b * (rho * nodes[i] + rc * nodes[j]);
       }
-      f(B.u, B.fu);
-      f(B.v, B.fv);
-      let s = 0;
+      both.at(u, fu, n);
+      both.at(v, fv, n * n);
+      let s = 0, sd = 0;
       for (let i = 0; i < n; i++) {
-        let inner = 0;
-        for (let j = 0; j < n; j++) inner += weights[j] * B.fv[i * n + j];
-        s += weights[i] * B.fu[i] * inner;
+        let inner = 0, innerd = 0;
+        const o = 2 * i * n;
+        for (let j = 0; j < n; j++) {
+          const w = weights[j];
+          inner += w * fv[o + 2 * j];
+          innerd += w * fv[o + 2 * j + 1];
+        }
+        s += weights[i] * fu[2 * i] * inner;
+        sd += weights[i] * fu[2 * i + 1] * innerd;
       }
-      return s;
+      out[0] = s;
+      out[1] = sd;
     },
-    single(f, q, n) {
+    single(q, n) {
       const { nodes, weights } = gaussHermite(n);
       const a = Math.sqrt(Math.max(q, 0));
       const B = buf(n);
       for (let i = 0; i < n; i++) B.u[i] = a * nodes[i];
-      f(B.u, B.fu);
+      fphi.at(B.u, B.fu, n);
       let s = 0;
       for (let i = 0; i < n; i++) s += weights[i] * B.fu[i] * B.fu[i];
       return s;
@@ -145,10 +170,8 @@ function bandEdge(b: number): number {
  * of orders n and 2n (and the 1-D diagonal rules of orders 2n, 4n) agree to `tolerance`
  * relative to max(1, |value|), or n reaches maxOrder.
  */
-function orderStudy(
-  fphi: (xs: Float64Array, out: Float64Array) => Float64Array, fdphi: (xs: Float64Array, out: Float64Array) => Float64Array,
-  Q: QuadratureDual, tolerance: number, maxOrder: number,
-): (band: number) => BandOrder {
+function orderStudy(Q: QuadratureDual, tolerance: number, maxOrder: number): (band: number) => BandOrder {
+  const lo = new Float64Array(2), hi = new Float64Array(2);
   return (b) => {
     const top = Number.isFinite(bandEdge(b)) ? bandEdge(b) : 1e4;
     const pairs: Array<[number, number]> = [[top, top], [top, top / 3]];
@@ -157,14 +180,13 @@ function orderStudy(
       const n2 = Math.min(2 * n, MAX_GAUSS_HERMITE_ORDER);
       let worst = 0;
       for (const [s1, s2] of pairs) {
-        const d1 = Q.single(fphi, s1, Math.min(2 * n, MAX_GAUSS_HERMITE_ORDER)), d2 = Q.single(fphi, s1, Math.min(2 * n2, MAX_GAUSS_HERMITE_ORDER));
+        const d1 = Q.single(s1, Math.min(2 * n, MAX_GAUSS_HERMITE_ORDER)), d2 = Q.single(s1, Math.min(2 * n2, MAX_GAUSS_HERMITE_ORDER));
         worst = Math.max(worst, Math.abs(d1 - d2) / Math.max(1, Math.abs(d2)));
         for (const rho of PROBE_RHO) {
           const S = rho * Math.sqrt(s1 * s2);
-          for (const f of [fphi, fdphi]) {
-            const a = Q.pair(f, S, s1, s2, n), c = Q.pair(f, S, s1, s2, n2);
-            worst = Math.max(worst, Math.abs(a - c) / Math.max(1, Math.abs(c)));
-          }
+          Q.pair(S, s1, s2, n, lo);
+          Q.pair(S, s1, s2, n2, hi);
+          for (let k = 0; k < 2; k++) worst = Math.max(worst, Math.abs(lo[k] - hi[k]) / Math.max(1, Math.abs(hi[k])));
         }
       }
       if (!(worst <= tolerance) && worst < Infinity && n < maxOrder && n2 > n) { n = Math.min(2 * n, maxOrder); continue; }
@@ -204,20 +226,27 @@ export function elementwise(formula: string, opts: ElementwiseOptions = {}): Ele
   if (!(tolerance > 0)) throw new ActivationError(`elementwise: tolerance must be > 0, got ${tolerance}`);
   const expr = parse(formula, { symbols: ['x'] });
   const derivative = diff(expr, 'x');
-  const [phi] = closures([expr], ['x']);
-  const [dphi] = closures([derivative], ['x']);
+  const phi = scalar(expr);
+  const dphi = scalar(derivative);
   const spec = `elementwise(${JSON.stringify(formula)})`;
   const found = opts.forceQuadrature ? undefined : engineDual(expr, derivative);
   if (found) {
-    const [K, Kd] = closures([found.dual.K, found.dual.Kdot], ['q1', 'q2', 'c']) as Scalar3[];
-    const [k] = closures([found.diag], ['q']);
+    // one point through the twin of (K, K̇) per entry, into buffers kept here (no allocation)
+    const dualTwin = twin([found.dual.K, found.dual.Kdot], ['q1', 'q2', 'c']);
+    const at = new Float64Array(3), kk = new Float64Array(2);
+    const k = scalar(found.diag, 'q');
     const rename = (e: Expr, map: Record<string, Expr>) => substitute(e, map);
     return {
       name: 'elementwise', args: [], spec, formula, expr, derivative,
       phi: (x) => phi(x), dphi: (x) => dphi(x),
       method: `closed-form (Gaussian engine: ${found.method})`, exact: true,
       accuracy: { method: 'closed-form', engineMethod: found.method },
-      dual: (S, s1, s2, out) => { out[0] = K(s1, s2, S); out[1] = Kd(s1, s2, S); },
+      dual: (S, s1, s2, out) => {
+        at[0] = s1; at[1] = s2; at[2] = S;
+        dualTwin.at(at, kk, 1);
+        out[0] = kk[0];
+        out[1] = kk[1];
+      },
       diag: (q) => k(q),
       dualExprs: (a, b, c) => ({
         K: rename(found.dual.K, { q1: a, q2: b, c }),
@@ -226,10 +255,8 @@ export function elementwise(formula: string, opts: ElementwiseOptions = {}): Ele
       diagExpr: (q) => rename(found.diag, { q }),
     };
   }
-  const fphi = vectorised(expr);
-  const fdphi = vectorised(derivative);
-  const Q = quadrature();
-  const study = orderStudy(fphi, fdphi, Q, tolerance, maxOrder);
+  const Q = quadrature(twin([expr], ['x']), twin([expr, derivative], ['x']));
+  const study = orderStudy(Q, tolerance, maxOrder);
   const used = new Map<number, BandOrder>();
   const band = (s: number): BandOrder => {
     const b = bandOf(s);
@@ -261,11 +288,8 @@ export function elementwise(formula: string, opts: ElementwiseOptions = {}): Ele
     get method() { return describe(); },
     exact: false,
     get accuracy() { return summary(); },
-    dual: (S, s1, s2, out) => {
-      const n = band(Math.max(s1, s2)).order;
-      out[0] = Q.pair(fphi, S, s1, s2, n);
-      out[1] = Q.pair(fdphi, S, s1, s2, n);
-    },
-    diag: (q) => Q.single(fphi, q, Math.min(4 * band(q).order, MAX_GAUSS_HERMITE_ORDER)),
+    dual: (S, s1, s2, out) => { Q.pair(S, s1, s2, band(Math.max(s1, s2)).order, out); },
+    diag: (q) => Q.single(q, Math.min(4 * band(q).order, MAX_GAUSS_HERMITE_ORDER)),
+    orderAt: (variance) => band(variance).order,
   };
 }

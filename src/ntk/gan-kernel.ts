@@ -82,6 +82,32 @@ function stencil(f: (x: number) => number, x: number, h: number): number {
   return (f(x - 2 * h) - 8 * f(x - h) + 8 * f(x + h) - f(x + 2 * h)) / (12 * h);
 }
 
+/** Rows per block of symmetricGram. */
+const GRAM_BLOCK = 64;
+
+/**
+ * The Gram matrix of a pairwise kernel that reads only dot and sqdist. Both are bitwise
+ * symmetric in the pair (the same products u·w = w·u, and (u − w)² = (w − u)², summed in the
+ * same order), so k(x_j, x_i) is k(x_i, x_j) to the bit: blocks of GRAM_BLOCK rows are computed
+ * against the rows from the block's first on (about half the entries), and each block's values
+ * are copied to their mirror, column block by column block (contiguous runs).
+ */
+function symmetricGram(k: PairwiseKernel, A: Matrix): Float64Array {
+  const n = A.rows, d = A.cols;
+  const K = new Float64Array(n * n);
+  const block = new Float64Array(GRAM_BLOCK * n);
+  for (let i0 = 0; i0 < n; i0 += GRAM_BLOCK) {
+    const i1 = Math.min(n, i0 + GRAM_BLOCK), w = n - i0;
+    k.f64(A.data.subarray(i0 * d, i1 * d), A.data.subarray(i0 * d), undefined, block);
+    for (let i = i0; i < i1; i++) K.set(block.subarray((i - i0) * w, (i - i0 + 1) * w), i * n + i0);
+    for (let j = i1; j < n; j++) {
+      const c = j - i0, r = j * n;
+      for (let i = i0; i < i1; i++) K[r + i] = block[(i - i0) * w + c];
+    }
+  }
+  return K;
+}
+
 /** A discriminator kernel with exact input gradients (see the module comment). */
 export class GanKernel {
   /** k and its partial derivatives in dot, nx2, sqdist (ny2 is the fixed point s) */
@@ -119,6 +145,9 @@ export class GanKernel {
       return this.kind === 'ntk' ? r.ntk! : r.nngp;
     }
     this.pairwise ??= compilePairwise(this.expr, { d: this.d, backend: 'f64', precision: 'f64' });
+    if (B === A && !this.pairwise.uses.has('nx2') && !this.pairwise.uses.has('ny2')) {
+      return { data: symmetricGram(this.pairwise, A), rows: A.rows, cols: A.rows };
+    }
     const data = this.pairwise.run(A.data, B.data) as Float64Array;
     return { data, rows: A.rows, cols: B.rows };
   }

@@ -102,6 +102,27 @@ describe('compiled NNGP/NTK', () => {
     expect(off).toBeLessThan(3e-4);
   });
 
+  it.each(SPECS)('f64: NNGP and NTK from one twin of both Exprs, the same bits as each pairwise twin alone: %s', async (spec) => {
+    const arch = parseArchitecture(spec);
+    const d = 5, N = 37, M = 4101; // M beyond one block of entries
+    const X = { data: points(N, d, 4), rows: N, cols: d }, Y = { data: points(M, d, 5), rows: M, cols: d };
+    const c = compileKernels(arch, d, { backend: 'f64', precision: 'f64' });
+    live.push(c);
+    for (const [a, b] of [[X, Y], [X, null]] as const) {
+      const r = await c.run(a, b);
+      expect(r.backend).toBe('f64');
+      const B = b ?? a;
+      for (const g of ['nngp', 'ntk'] as const) {
+        const alone = c[g]!.f64(a.data, B.data) as Float64Array;
+        const got = r[g]!;
+        expect([got.rows, got.cols]).toEqual([a.rows, B.rows]);
+        let first = -1;
+        for (let k = 0; k < alone.length && first < 0; k++) if (!Object.is(got.data[k], alone[k])) first = k;
+        expect(first, `${g} entry ${first}: ${got.data[first]} vs ${alone[first]}`).toBe(-1);
+      }
+    }
+  });
+
   it('refuses elementwise quadrature duals and nets too deep to unroll', () => {
     expect(() => compileKernels(parseArchitecture('serial(dense(1, 0), elementwise("x*tanh(x)"), dense(1, 0))'), 2)).toThrow(/no closed-form dual/);
     expect(() => compileKernels(stack(20, relu(), 1, 0.1), 2)).toThrow(/too deep for the compiled kernel/);

@@ -9,8 +9,9 @@ import { closedFormActivation } from '../../src/ntk/index.ts';
 import { dualFunction, diagFunction } from '../../src/ntk/index.ts';
 import { parseArchitecture } from '../../src/ntk/index.ts';
 import { kernels } from '../../src/ntk/index.ts';
-import { expectation2dPolar, expectation1dPiecewise } from '../../src/numeric/index.ts';
-import { print } from '../../src/symbolic/index.ts';
+import { expectation2dPolar, expectation1dPiecewise, gaussHermite } from '../../src/numeric/index.ts';
+import { print, sym } from '../../src/symbolic/index.ts';
+import { compile } from '../../src/compile/index.ts';
 import { ParseError } from '../../src/symbolic/index.ts';
 
 const POINTS: Array<[number, number, number]> = [[0.7, 1.3, 0.4], [2, 0.5, -0.6], [1, 1, 0.999], [0.3, 0.3, -0.2], [5, 3, 2.5]];
@@ -91,5 +92,49 @@ describe('elementwise activations', () => {
   it('rejects formulas in other symbols and Gaussian integrals that diverge', () => {
     expect(() => elementwise('x*y')).toThrow(ParseError);
     expect(() => elementwise('exp(x^2)')).toThrow(/not finite|no value|infinite/i);
+  });
+
+  it('the fast duals give the same bits as a plain evaluation: closed form through one twin call, quadrature with φ and φ\' on one grid', () => {
+    // closed form: the engine's K and K̇ compiled on their own, one point per call
+    for (const formula of ['erf(x)', 'x^3 + x']) {
+      const a = elementwise(formula);
+      const ex = a.dualExprs!(sym('q1'), sym('q2'), sym('c'));
+      const ref = compile([ex.K, ex.Kdot], { inputs: ['q1', 'q2', 'c'], backend: 'f64' });
+      const dual = dualFunction(a);
+      for (const [s1, s2, S] of POINTS) {
+        const want = ref.f64(Float64Array.of(s1, s2, S));
+        expect(dual(S, s1, s2), formula).toEqual([want[0], want[1]]);
+      }
+    }
+    // quadrature: φ and φ' each compiled alone over the whole node grid, the n×n rule summed row by row
+    const a = elementwise('x*tanh(x)');
+    const f = compile([a.expr], { inputs: ['x'], backend: 'f64' }), g = compile([a.derivative], { inputs: ['x'], backend: 'f64' });
+    const rule = (fn: typeof f, S: number, s1: number, s2: number, n: number) => {
+      const { nodes, weights } = gaussHermite(n);
+      const p = Math.sqrt(s1), q = Math.sqrt(s2);
+      const rho = Math.min(1, Math.max(-1, S / (p * q))), rc = Math.sqrt((1 - rho) * (1 + rho));
+      const u = nodes.map((x) => p * x), v = new Float64Array(n * n);
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) v[i * n + j] = q * (rho * nodes[i] + rc * nodes[j]);
+      const fu = fn.f64(u), fv = fn.f64(v);
+      let s = 0;
+      for (let i = 0; i < n; i++) {
+        let inner = 0;
+        for (let j = 0; j < n; j++) inner += weights[j] * fv[i * n + j];
+        s += weights[i] * fu[i] * inner;
+      }
+      return s;
+    };
+    const dual = dualFunction(a), diag = diagFunction(a);
+    for (const [s1, s2, S] of POINTS) {
+      const n = a.orderAt!(Math.max(s1, s2));
+      expect(dual(S, s1, s2)).toEqual([rule(f, S, s1, s2, n), rule(g, S, s1, s2, n)]);
+      const m = Math.min(4 * a.orderAt!(s1), 600);
+      const { nodes, weights } = gaussHermite(m);
+      const fu = f.f64(nodes.map((x) => Math.sqrt(s1) * x));
+      let k = 0;
+      for (let i = 0; i < m; i++) k += weights[i] * fu[i] * fu[i];
+      expect(diag(s1)).toBe(k);
+    }
+    expect(elementwise('erf(x)').orderAt).toBeUndefined();
   });
 });
