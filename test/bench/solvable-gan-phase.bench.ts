@@ -5,11 +5,14 @@
 // same flush below 1e-100), through the fair harness:
 //   1 thread:  phaseDiagram() (the fused f64 twin) against NumPy with 1 BLAS thread;
 //   2 threads: phaseDiagramAsync() (members split over 2 threads, same bits) against NumPy
-//              with 2 BLAS threads (its element-wise ufuncs use one thread whatever the count).
+//              with 2 BLAS threads (its element-wise ufuncs use one thread whatever the count);
+//   f32:       phaseDiagram({ precision: 'f32' }) (the fused f32 webasm kernel, its phases checked
+//              in f64 after the run) against the same NumPy, 1 thread, and against phaseDiagram()
+//              (f64) in the same process; checked: phases equal f64's.
 // Ours also reads the phases off 41 records per member; NumPy only integrates. The check:
 // every member's final state, element-wise. Goal (issue 16): ≥ 2× vectorised NumPy.
 import { bench, describe } from 'vitest';
-import { phaseDiagram, phaseDiagramAsync, deriveOverlapOde, paramValues, overlapsRecord, defaultInit, defaultSpec } from '../../src/models/solvable-gan/index.ts';
+import { F32_MARGIN, phaseDiagram, phaseDiagramAsync, deriveOverlapOde, paramValues, overlapsRecord, defaultInit, defaultSpec } from '../../src/models/solvable-gan/index.ts';
 import { exportExpr } from '../../src/symbolic/index.ts';
 import { PyBaseline, checkClose, compare, pythonHas } from './harness.ts';
 
@@ -55,6 +58,37 @@ if (!status.ok) {
         // Different operation orders (ours: polynomials collected once per member) round differently.
         check: (r, np) => `${checkClose('final states', r.final, np!, { rel: 1e-8, abs: 1e-12 })}; ours ran: ${path}`,
       });
+      if (threads === 1) {
+        // the opt-in f32 kernel, its phases checked in f64 after the run (F32Check); the claim is the
+        // phases: every cell equal to the f64 diagram's. Its final states are f32 ones, compared
+        // loosely (F32_MARGIN, the margin of the check) only to show they are the same trajectories.
+        const reference = phaseDiagram(opts);
+        await compare({
+          title: `solvable-GAN phase diagram, ${GRID * GRID} members × ${Math.round(T / DT)} RK4 steps (d = 1), f32 kernel + f64 check, 1 thread`,
+          ours: { label: "phaseDiagram({ precision: 'f32' }) (fused f32 webasm kernel, members near a boundary/threshold + a sample re-run in f64) + phases", threads: 1, run: () => { const r = phaseDiagram({ ...opts, precision: 'f32' }); path = r.path; return r; } },
+          baseline: py.side(`NumPy ${String(info.numpy)} vectorised RK4 over all members, f64 (flush < 1e-100)`, 'rk4', { T, steps: Math.round(T / DT), flush: 1e-100 }, true),
+          rounds: 3,
+          warmup: 0,
+          goal: 2,
+          check: (r, np) => {
+            const same = r.ode.every((row, i) => row.every((p, j) => p === reference.ode[i][j]));
+            if (!same) throw new Error(`f32 phases differ from the f64 diagram's (${path})`);
+            return `phases equal the f64 diagram's on all ${GRID * GRID} cells; ${checkClose('final states (f32)', r.final, np!, { rel: F32_MARGIN, abs: F32_MARGIN })}; ours ran: ${path}`;
+          },
+        });
+        // whether f32 pays end to end: the same diagram in f32 (+ its check) against f64, one process
+        await compare({
+          title: `solvable-GAN phase diagram, ${GRID * GRID} members × ${Math.round(T / DT)} RK4 steps (d = 1): f32 + f64 check against f64, 1 thread`,
+          ours: { label: "phaseDiagram({ precision: 'f32' })", threads: 1, run: () => phaseDiagram({ ...opts, precision: 'f32' }) },
+          baseline: { label: 'phaseDiagram() (f64)', threads: 1, run: () => phaseDiagram(opts) },
+          rounds: 7,
+          noCold: true,
+          check: (a, b) => {
+            if (JSON.stringify(a.ode) !== JSON.stringify(b.ode)) throw new Error('f32 phases differ from the f64 ones');
+            return `phases equal on all ${GRID * GRID} cells`;
+          },
+        });
+      }
     } finally {
       await py.close();
     }

@@ -90,27 +90,97 @@ export const SGD_THRESHOLDS = { gain: 0.2, oscillation: 0.4 };
 export function phaseOfTrajectory(
   traj: Trajectory, d: number, thresholds = SGD_THRESHOLDS, tailStart = Math.floor((3 * traj.t.length) / 4),
 ): TrajectoryPhase {
-  const finalOverlaps: number[] = [];
-  const recovered: boolean[] = [];
-  const middle = tailStart + Math.floor((traj.t.length - tailStart) / 2);
+  const n = traj.t.length;
+  const samples = new Float64Array(2 * d * n);
+  for (let i = 0; i < d; i++) {
+    for (const [name, row] of [[entryName('P', i, i, d), i], [vectorEntryName('q', i, d), d + i]] as const) {
+      const series = traj.series[name];
+      if (series.length !== n) throw new Error(`phaseOfTrajectory: series ${name} has ${series.length} values for ${n} times`);
+      samples.set(series, row * n);
+    }
+  }
+  const st = new Float64Array(2 * d + 2);
+  phaseStatistics(samples, d, n, tailStart, st, 0);
+  const recovered = Array.from({ length: d }, (_, i) => st[d + i] > thresholds.gain);
+  return { phase: phaseOf(st, 0, d, thresholds), recovered, finalOverlaps: Array.from(st.subarray(0, d)), lateDiscriminatorOverlap: st[2 * d] };
+}
+
+/**
+ * phaseOfTrajectory for every member of a batched run, without building named series:
+ * `records[k]` is the B×D state at sample k (row-major, columns in `state` order).
+ * The same reading, the same arithmetic, the same phases. With `statistics` (length
+ * B·(2d + 2)), each member's row receives what its phase was read from: the mean of each
+ * P_ii over the tail, the gain |mean| − |P_ii(0)| of each, the max |q_i| over the late
+ * half of the tail, and over its earlier half.
+ */
+export function phasesOfRecords(
+  records: readonly ArrayLike<number>[], B: number, state: readonly string[], d: number,
+  thresholds = SGD_THRESHOLDS, tailStart = Math.floor((3 * records.length) / 4), statistics?: Float64Array,
+): Phase[] {
+  const D = state.length, n = records.length, S = 2 * d + 2;
+  const columns = [
+    ...Array.from({ length: d }, (_, i) => state.indexOf(entryName('P', i, i, d))),
+    ...Array.from({ length: d }, (_, i) => state.indexOf(vectorEntryName('q', i, d))),
+  ];
+  const missing = columns.findIndex((c) => c < 0);
+  if (missing >= 0) throw new Error(`phasesOfRecords: the state has no ${missing < d ? entryName('P', missing, missing, d) : vectorEntryName('q', missing - d, d)}`);
+  const st = statistics ?? new Float64Array(S);
+  if (st.length < (statistics ? B * S : S)) throw new Error(`phasesOfRecords: statistics has length ${st.length} < ${B}×${S}`);
+  const samples = new Float64Array(2 * d * n);
+  const phases: Phase[] = new Array(B);
+  for (let b = 0; b < B; b++) {
+    const o = b * D;
+    for (let s = 0; s < 2 * d; s++) {
+      const c = o + columns[s], row = s * n;
+      for (let k = 0; k < n; k++) samples[row + k] = records[k][c];
+    }
+    const at = statistics ? b * S : 0;
+    phaseStatistics(samples, d, n, tailStart, st, at);
+    phases[b] = phaseOf(st, at, d, thresholds);
+  }
+  return phases;
+}
+
+/** Index where `Array.prototype.slice` starts for `start` on a length-n array. */
+const sliceIndex = (start: number, n: number) => (start < 0 ? Math.max(n + start, 0) : Math.min(start, n));
+
+/**
+ * phasesOfRecords' statistics from n samples per series (`samples[i·n + k]`: sample
+ * k of P_ii for i < d, of q_i at (d + i)·n + k) into out[at …]; tailStart as phaseOfTrajectory's.
+ */
+function phaseStatistics(samples: Float64Array, d: number, n: number, tailStart: number, out: Float64Array, at: number): void {
+  const start = sliceIndex(tailStart, n);
+  const middle = sliceIndex(tailStart + Math.floor((n - tailStart) / 2), n);
   let late = 0, earlier = 0;
   for (let i = 0; i < d; i++) {
-    const P = traj.series[entryName('P', i, i, d)];
-    const q = traj.series[vectorEntryName('q', i, d)];
-    const tail = P.slice(tailStart);
-    const mean = tail.reduce((a, b) => a + b, 0) / tail.length;
-    finalOverlaps.push(mean);
-    recovered.push(Math.abs(mean) - Math.abs(P[0]) > thresholds.gain);
-    for (const v of q.slice(tailStart, middle)) earlier = Math.max(earlier, Math.abs(v));
-    for (const v of q.slice(middle)) late = Math.max(late, Math.abs(v));
+    const P = i * n, q = (d + i) * n;
+    let sum = 0;
+    for (let k = start; k < n; k++) sum += samples[P + k];
+    const mean = sum / (n - start);
+    out[at + i] = mean;
+    out[at + d + i] = Math.abs(mean) - Math.abs(samples[P]);
+    for (let k = start; k < middle; k++) earlier = Math.max(earlier, Math.abs(samples[q + k]));
+    for (let k = middle; k < n; k++) late = Math.max(late, Math.abs(samples[q + k]));
   }
-  // sustained: still above the threshold at the end and not decaying by half across the window
-  let phase: Phase;
-  if (late > thresholds.oscillation && late > 0.5 * earlier) phase = 'oscillation';
-  else if (recovered.every((r) => !r)) phase = 'failure';
-  else if (recovered.every((r) => r)) phase = 'success';
-  else phase = 'collapse';
-  return { phase, recovered, finalOverlaps, lateDiscriminatorOverlap: late };
+  out[at + 2 * d] = late;
+  out[at + 2 * d + 1] = earlier;
+}
+
+/**
+ * The phase from a run's statistics: feature i recovered when its gain exceeds
+ * `gain`; oscillation when the late max |q| is above `oscillation` and above half the earlier
+ * one (sustained: not a transient decaying by half across the window).
+ */
+function phaseOf(st: Float64Array, at: number, d: number, thresholds: { gain: number; oscillation: number }): Phase {
+  const late = st[at + 2 * d], earlier = st[at + 2 * d + 1];
+  if (late > thresholds.oscillation && late > 0.5 * earlier) return 'oscillation';
+  let any = false, all = true;
+  for (let i = 0; i < d; i++) {
+    const r = st[at + d + i] > thresholds.gain;
+    any ||= r;
+    all &&= r;
+  }
+  return !any ? 'failure' : all ? 'success' : 'collapse';
 }
 
 export interface PhaseComparison {
