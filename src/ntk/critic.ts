@@ -102,6 +102,8 @@ export class MlpCritic {
   /** all parameters, layer by layer: W_l (n_out × n_in, row-major) then b_l */
   readonly params: Float64Array;
   private ws: Workspace | null = null;
+  /** one hidden ReLU layer: the fused passes (shallowForward, shallowReverse) replace the generic ones */
+  private readonly shallowRelu: boolean;
   private readonly phi: (x: number) => number;
   private readonly dphi: (x: number) => number;
   private readonly d2phi: (x: number) => number;
@@ -152,6 +154,7 @@ export class MlpCritic {
       layers.push({ nIn, nOut, w, b, alpha: ntk ? wStd / Math.sqrt(nIn) : 1, beta: ntk ? (bStd ?? 0) : 1 });
     }
     this.layers = Object.freeze(layers);
+    this.shallowRelu = act === 'relu' && layers.length === 2;
     if (params) {
       if (params.length !== offset) throw new CriticInputError(`params has length ${params.length}, the critic has ${offset}`);
       this.params = params;
@@ -276,12 +279,181 @@ export class MlpCritic {
     }
   }
 
+  /**
+   * forwardPass, and unitBackward when withGradient, for one hidden ReLU layer in one pass
+   * per row that skips inactive units. Every sum adds the same nonzero terms in the same
+   * order as the generic passes, so the numbers are the same (the sign of a zero aside).
+   * Writes ws.pre[0] (h_0), ws.pre[1] (f) and, when withGradient, ws.g.
+   */
+  private shallowForward(ws: Workspace, X: Float64Array, n: number, withGradient: boolean): void {
+    const P = this.params, d = this.d;
+    const L0 = this.layers[0], L1 = this.layers[1];
+    const H = L0.nOut, w0 = L0.w, w1 = L1.w, a0 = L0.alpha, a1 = L1.alpha, beta0 = L0.beta;
+    const b0 = L0.b, hasB0 = b0 >= 0;
+    const bias1 = L1.b >= 0 ? L1.beta * P[L1.b] : 0;
+    const pre = ws.pre[0], f = ws.pre[1], g = ws.g;
+    for (let i = 0; i < n; i++) {
+      const xi = i * d, hi = i * H;
+      let sf = 0;
+      if (d === 2) { // the plane (the particle model): a row's x and ∇f stay in registers
+        const x0 = X[xi], x1 = X[xi + 1];
+        let g0 = 0, g1 = 0;
+        for (let o = 0, wo = w0; o < H; o++, wo += 2) {
+          const p0 = P[wo], p1 = P[wo + 1];
+          const h = a0 * (p0 * x0 + p1 * x1) + (hasB0 ? beta0 * P[b0 + o] : 0);
+          pre[hi + o] = h;
+          if (h > 0) {
+            const v = P[w1 + o];
+            sf += v * h;
+            if (withGradient) { const c = a0 * (a1 * v); g0 += c * p0; g1 += c * p1; }
+          }
+        }
+        if (withGradient) { g[xi] = g0; g[xi + 1] = g1; }
+        f[i] = a1 * sf + bias1;
+        continue;
+      }
+      if (withGradient) for (let k = 0; k < d; k++) g[xi + k] = 0;
+      for (let o = 0; o < H; o++) {
+        const wo = w0 + o * d;
+        let s = 0;
+        for (let k = 0; k < d; k++) s += P[wo + k] * X[xi + k];
+        const h = a0 * s + (hasB0 ? beta0 * P[b0 + o] : 0);
+        pre[hi + o] = h;
+        if (h > 0) {
+          const v = P[w1 + o];
+          sf += v * h;
+          if (withGradient) {
+            const c = a0 * (a1 * v);
+            for (let k = 0; k < d; k++) g[xi + k] += c * P[wo + k];
+          }
+        }
+      }
+      f[i] = a1 * sf + bias1;
+    }
+  }
+
+  /**
+   * reverse (with tangentPass when withU) for one hidden ReLU layer after shallowForward,
+   * fused per block of rows: the same blocks (four rows without u, two with u) and the
+   * same expressions as the generic kernels, with the terms of inactive units, which are
+   * zeros, left out.
+   */
+  private shallowReverse(ws: Workspace, X: Float64Array, n: number, withU: boolean, grad: Float64Array): void {
+    const P = this.params, d = this.d;
+    const L0 = this.layers[0], L1 = this.layers[1];
+    const H = L0.nOut, w0 = L0.w, w1 = L1.w, a0 = L0.alpha, a1 = L1.alpha, beta0 = L0.beta, beta1 = L1.beta;
+    const b0 = L0.b, hasB0 = b0 >= 0, b1 = L1.b, hasB1 = b1 >= 0;
+    const pre = ws.pre[0], w = ws.w, u = ws.u;
+    let i = 0;
+    if (withU) {
+      for (; i + 1 < n; i += 2) {
+        const xa = i * d, xb = xa + d, ra = i * H, rb = ra + H;
+        if (hasB1) { grad[b1] += beta1 * w[i]; grad[b1] += beta1 * w[i + 1]; }
+        const ca = a1 * w[i], cb = a1 * w[i + 1];
+        if (d === 2) { // the plane: the pair's x and u stay in registers
+          const xa0 = X[xa], xa1 = X[xa + 1], xb0 = X[xb], xb1 = X[xb + 1], ua0 = u[xa], ua1 = u[xa + 1], ub0 = u[xb], ub1 = u[xb + 1];
+          for (let o = 0, wo = w0; o < H; o++, wo += 2) {
+            const ha = pre[ra + o], hb = pre[rb + o];
+            const onA = ha > 0, onB = hb > 0;
+            if (!onA && !onB) continue;
+            const p0 = P[wo], p1 = P[wo + 1];
+            const v = P[w1 + o], e = a0 * (a1 * v);
+            const Aa = onA ? ha : 0, Ab = onB ? hb : 0, ada = onA ? a0 * (p0 * ua0 + p1 * ua1) : 0, adb = onB ? a0 * (p0 * ub0 + p1 * ub1) : 0;
+            grad[w1 + o] += ca * Aa + cb * Ab + a1 * ada + a1 * adb;
+            const hba = onA ? ca * v : 0, hbb = onB ? cb * v : 0;
+            if (hasB0) { grad[b0 + o] += beta0 * hba; grad[b0 + o] += beta0 * hbb; }
+            const qa = a0 * hba, qb = a0 * hbb, ea = onA ? e : 0, eb = onB ? e : 0;
+            grad[wo] += qa * xa0 + qb * xb0 + ea * ua0 + eb * ub0;
+            grad[wo + 1] += qa * xa1 + qb * xb1 + ea * ua1 + eb * ub1;
+          }
+          continue;
+        }
+        for (let o = 0; o < H; o++) {
+          const ha = pre[ra + o], hb = pre[rb + o];
+          const onA = ha > 0, onB = hb > 0;
+          if (!onA && !onB) continue;
+          const wo = w0 + o * d;
+          let sa = 0, sb = 0;
+          for (let k = 0; k < d; k++) { const wk = P[wo + k]; sa += wk * u[xa + k]; sb += wk * u[xb + k]; }
+          const v = P[w1 + o], e = a0 * (a1 * v);
+          const Aa = onA ? ha : 0, Ab = onB ? hb : 0, ada = onA ? a0 * sa : 0, adb = onB ? a0 * sb : 0;
+          grad[w1 + o] += ca * Aa + cb * Ab + a1 * ada + a1 * adb;
+          const hba = onA ? ca * v : 0, hbb = onB ? cb * v : 0;
+          if (hasB0) { grad[b0 + o] += beta0 * hba; grad[b0 + o] += beta0 * hbb; }
+          const qa = a0 * hba, qb = a0 * hbb, ea = onA ? e : 0, eb = onB ? e : 0;
+          for (let k = 0; k < d; k++) grad[wo + k] += qa * X[xa + k] + qb * X[xb + k] + ea * u[xa + k] + eb * u[xb + k];
+        }
+      }
+      for (; i < n; i++) {
+        const xa = i * d, ra = i * H;
+        if (hasB1) grad[b1] += beta1 * w[i];
+        const ca = a1 * w[i];
+        for (let o = 0; o < H; o++) {
+          const ha = pre[ra + o];
+          if (!(ha > 0)) continue;
+          const wo = w0 + o * d;
+          let sa = 0;
+          for (let k = 0; k < d; k++) sa += P[wo + k] * u[xa + k];
+          const v = P[w1 + o], e = a0 * (a1 * v);
+          grad[w1 + o] += ca * ha + a1 * (a0 * sa);
+          const hba = ca * v;
+          if (hasB0) grad[b0 + o] += beta0 * hba;
+          const qa = a0 * hba;
+          for (let k = 0; k < d; k++) grad[wo + k] += qa * X[xa + k] + e * u[xa + k];
+        }
+      }
+      return;
+    }
+    for (; i + 3 < n; i += 4) {
+      const x0 = i * d, x1 = x0 + d, x2 = x1 + d, x3 = x2 + d, r0 = i * H, r1 = r0 + H, r2 = r1 + H, r3 = r2 + H;
+      if (hasB1) { grad[b1] += beta1 * w[i]; grad[b1] += beta1 * w[i + 1]; grad[b1] += beta1 * w[i + 2]; grad[b1] += beta1 * w[i + 3]; }
+      const c0 = a1 * w[i], c1 = a1 * w[i + 1], c2 = a1 * w[i + 2], c3 = a1 * w[i + 3];
+      if (c0 === 0 && c1 === 0 && c2 === 0 && c3 === 0) continue;
+      const plane = d === 2; // the quad's x in registers
+      const x00 = plane ? X[x0] : 0, x01 = plane ? X[x0 + 1] : 0, x10 = plane ? X[x1] : 0, x11 = plane ? X[x1 + 1] : 0;
+      const x20 = plane ? X[x2] : 0, x21 = plane ? X[x2 + 1] : 0, x30 = plane ? X[x3] : 0, x31 = plane ? X[x3 + 1] : 0;
+      for (let o = 0; o < H; o++) {
+        const h0 = pre[r0 + o], h1 = pre[r1 + o], h2 = pre[r2 + o], h3 = pre[r3 + o];
+        const on0 = h0 > 0, on1 = h1 > 0, on2 = h2 > 0, on3 = h3 > 0;
+        if (!on0 && !on1 && !on2 && !on3) continue;
+        grad[w1 + o] += c0 * (on0 ? h0 : 0) + c1 * (on1 ? h1 : 0) + c2 * (on2 ? h2 : 0) + c3 * (on3 ? h3 : 0);
+        const v = P[w1 + o];
+        const hb0 = on0 ? c0 * v : 0, hb1 = on1 ? c1 * v : 0, hb2 = on2 ? c2 * v : 0, hb3 = on3 ? c3 * v : 0;
+        if (hasB0) { grad[b0 + o] += beta0 * hb0; grad[b0 + o] += beta0 * hb1; grad[b0 + o] += beta0 * hb2; grad[b0 + o] += beta0 * hb3; }
+        const q0 = a0 * hb0, q1 = a0 * hb1, q2 = a0 * hb2, q3 = a0 * hb3;
+        const wo = w0 + o * d;
+        if (plane) {
+          grad[wo] += q0 * x00 + q1 * x10 + q2 * x20 + q3 * x30;
+          grad[wo + 1] += q0 * x01 + q1 * x11 + q2 * x21 + q3 * x31;
+        } else {
+          for (let k = 0; k < d; k++) grad[wo + k] += q0 * X[x0 + k] + q1 * X[x1 + k] + q2 * X[x2 + k] + q3 * X[x3 + k];
+        }
+      }
+    }
+    for (; i < n; i++) {
+      const xa = i * d, ra = i * H;
+      if (hasB1) grad[b1] += beta1 * w[i];
+      const ca = a1 * w[i];
+      if (ca === 0) continue;
+      for (let o = 0; o < H; o++) {
+        const ha = pre[ra + o];
+        if (!(ha > 0)) continue;
+        grad[w1 + o] += ca * ha;
+        const hba = ca * P[w1 + o];
+        if (hasB0) grad[b0 + o] += beta0 * hba;
+        const qa = a0 * hba, wo = w0 + o * d;
+        for (let k = 0; k < d; k++) grad[wo + k] += qa * X[xa + k];
+      }
+    }
+  }
+
   /** f(x_i) for rows 0..n−1 of X (n × d, row-major), into out (length ≥ n). */
   forward(X: Float64Array, n: number, out: Float64Array = new Float64Array(n)): Float64Array {
     this.checkBatch(X, n);
     if (n === 0) return out;
     const ws = this.workspace(n);
-    this.forwardPass(ws, X, n);
+    if (this.shallowRelu) this.shallowForward(ws, X, n, false);
+    else this.forwardPass(ws, X, n);
     out.set(ws.pre[this.layers.length - 1].subarray(0, n));
     return out;
   }
@@ -291,8 +463,8 @@ export class MlpCritic {
     this.checkBatch(X, n);
     if (n === 0) return out;
     const ws = this.workspace(n);
-    this.forwardPass(ws, X, n);
-    this.unitBackward(ws, n);
+    if (this.shallowRelu) this.shallowForward(ws, X, n, true);
+    else { this.forwardPass(ws, X, n); this.unitBackward(ws, n); }
     out.set(ws.g.subarray(0, n * this.d));
     if (values) values.set(ws.pre[this.layers.length - 1].subarray(0, n));
     return out;
@@ -304,9 +476,11 @@ export class MlpCritic {
     if (!accumulate) grad.fill(0);
     if (n === 0) return grad;
     const ws = this.workspace(n);
-    this.forwardPass(ws, X, n);
+    if (this.shallowRelu) this.shallowForward(ws, X, n, false);
+    else this.forwardPass(ws, X, n);
     for (let i = 0; i < n; i++) ws.w[i] = weights[i];
-    this.reverse(ws, X, n, false, grad);
+    if (this.shallowRelu) this.shallowReverse(ws, X, n, false, grad);
+    else this.reverse(ws, X, n, false, grad);
     return grad;
   }
 
@@ -327,14 +501,14 @@ export class MlpCritic {
     if (grad.length !== this.size) throw new CriticInputError(`grad has length ${grad.length}, the critic has ${this.size}`);
     if (n === 0) return rowTerms(new Float64Array(0), new Float64Array(0), 0, new Float64Array(0), new Float64Array(0)).value;
     const ws = this.workspace(n);
-    this.forwardPass(ws, X, n);
-    if (needsInputGradient) this.unitBackward(ws, n);
+    if (this.shallowRelu) this.shallowForward(ws, X, n, needsInputGradient);
+    else { this.forwardPass(ws, X, n); if (needsInputGradient) this.unitBackward(ws, n); }
     const f = ws.pre[this.layers.length - 1].subarray(0, n);
     const g = needsInputGradient ? ws.g.subarray(0, n * this.d) : new Float64Array(0);
     const { value, usesGradient } = rowTerms(f, g, n, ws.w, ws.u);
     if (usesGradient && !needsInputGradient) throw new CriticInputError('rowTerms used the input gradient, but needsInputGradient was false');
-    if (usesGradient) this.tangentPass(ws, n);
-    this.reverse(ws, X, n, usesGradient, grad);
+    if (this.shallowRelu) this.shallowReverse(ws, X, n, usesGradient, grad);
+    else { if (usesGradient) this.tangentPass(ws, n); this.reverse(ws, X, n, usesGradient, grad); }
     return value;
   }
 }
