@@ -18,7 +18,7 @@ import {
 } from './poly.ts';
 import type { Expr } from './expr.ts';
 import { ArgumentError } from '../core/index.ts';
-import { rat, type Num } from './expr.ts';
+import { rat, type Num, sym } from './expr.ts';
 
 /** A covariance matrix (or any square array of entries) as polynomials. */
 export type PolyMatrix = readonly (readonly Poly[])[];
@@ -158,3 +158,201 @@ export function wickExpectation(
     return polyAdd(...parts);
   });
 }
+
+// ---------------------------------------------------------------- Isserlis by counting multigraphs
+
+/**
+ * Most steps (partial pairing patterns) the counting path takes before leaving the input
+ * to the general path (about a second; where it is reached the general path needs far longer).
+ */
+export const MAX_COUNTED_STEPS = 1_000_000;
+
+/**
+ * E[Σ_t c_t Π_i x_i^{k_ti}] for x ~ N(0, Σ) by counting instead of recursing: the
+ * pairings of the multiset {x_i × k_i} that use n_ij pairs (i, j) number
+ *   Π_i k_i! / (Π_i 2^{n_ii} n_ii! · Π_{i<j} n_ij!),
+ * so the sum over pairings is a sum over symmetric matrices n ≥ 0 with row sums
+ * 2n_ii + Σ_{j≠i} n_ij = k_i, each a monomial Π_{i≤j} Σ_ij^{n_ij}. This path takes
+ * the common case: a zero mean, integer coefficients, and covariance entries (upper
+ * triangle; the caller has checked symmetry) that are symbols or integers, with every
+ * coefficient a safe integer. Returns undefined for anything else, also for work beyond
+ * the exact path's limits (`limits`), so that the general path (gaussian-exact.ts) decides
+ * those cases and the two always agree. The result is the same Expr the exact path
+ * builds: terms in polyToExpr's order, integer Nums.
+ */
+export function countedIsserlis(
+  e: Expr, vars: readonly string[], cov: readonly (readonly Expr[])[], mean: readonly Expr[] | undefined,
+  limits: { readonly maxDegree: number; readonly maxStates: number },
+): Expr | undefined {
+  if (mean && mean.some((m) => !(m.kind === 'num' && m.p === 0 && m.big === undefined))) return undefined;
+  const terms = monomialTerms(e, vars);
+  if (!terms) return undefined;
+  const d = vars.length;
+  // covariance entry (i ≤ j): symbol index ≥ 0, or an integer value (sym = -1)
+  const names: string[] = [];
+  const entrySym = new Array<number>(d * d).fill(-1);
+  const entryVal = new Array<number>(d * d).fill(0);
+  for (let i = 0; i < d; i++) {
+    for (let j = i; j < d; j++) {
+      const c = cov[i][j];
+      if (c.kind === 'sym') {
+        let s = names.indexOf(c.name);
+        if (s < 0) { s = names.length; names.push(c.name); }
+        entrySym[i * d + j] = s;
+      } else if (c.kind === 'num' && c.big === undefined && c.q === 1 && Number.isSafeInteger(c.p)) {
+        entryVal[i * d + j] = c.p;
+      } else {
+        return undefined;
+      }
+    }
+  }
+  // symbols in name order, so that an exponent vector reads in polyToExpr's order
+  const order = names.map((_, s) => s).sort((a, b) => (names[a] < names[b] ? -1 : names[a] > names[b] ? 1 : 0));
+  const rank = new Array<number>(names.length);
+  order.forEach((s, r) => { rank[s] = r; });
+  for (let k = 0; k < d * d; k++) if (entrySym[k] >= 0) entrySym[k] = rank[entrySym[k]];
+  const sortedNames = order.map((s) => names[s]);
+  const nSym = names.length;
+
+  // monomial key: its degree, then 0xffff − exponent symbol by symbol, as UTF-16 code
+  // units (an exponent is at most half a degree ≤ limits.maxDegree): the keys' string
+  // order is polyToExpr's term order
+  const collected = new Map<string, number>();
+  let steps = 0;
+  for (const t of terms) {
+    let degree = 0, states = 1;
+    for (const k of t.exps) { degree += k; states *= k + 1; }
+    if (degree > limits.maxDegree || degree >= 0x20000 || states > limits.maxStates) return undefined;
+    if (degree % 2 === 1) continue;
+    const active: number[] = [];
+    for (let i = 0; i < d; i++) if (t.exps[i] > 0) active.push(i);
+    const left = t.exps.slice();
+    const key = new Array<number>(nSym + 1).fill(0xffff);
+    key[0] = 0;
+    // vertex by vertex: the stubs left at active[pos] go to later vertices (neighbour by
+    // neighbour, from index nb on) and what remains pairs up within the vertex
+    const visit = (pos: number, nb: number, coeff: number): boolean => {
+      if (++steps > MAX_COUNTED_STEPS) return false;
+      while (pos < active.length && left[active[pos]] === 0) { pos++; nb = pos + 1; }
+      if (pos === active.length) {
+        const k = String.fromCharCode(...key);
+        const s = (collected.get(k) ?? 0) + coeff;
+        if (!Number.isSafeInteger(s)) return false;
+        collected.set(k, s);
+        return true;
+      }
+      const i = active[pos];
+      const r = left[i];
+      if (nb === active.length) {
+        // the r stubs pair among themselves: (r − 1)!! ways, Σ_ii^{r/2}
+        if (r % 2 === 1) return true;
+        const f = pairingsWithin(r) * entryPower(i * d + i, r / 2);
+        if (f === 0) return true;
+        const c = coeff * f;
+        if (!Number.isSafeInteger(c) || !Number.isSafeInteger(f)) return false;
+        const s = entrySym[i * d + i];
+        left[i] = 0;
+        if (s >= 0) { key[0] += r / 2; key[s + 1] -= r / 2; }
+        const ok = visit(pos + 1, pos + 2, c);
+        if (s >= 0) { key[0] -= r / 2; key[s + 1] += r / 2; }
+        left[i] = r;
+        return ok;
+      }
+      const j = active[nb];
+      const rj = left[j];
+      const at = i * d + j;
+      const s = entrySym[at];
+      const zero = s < 0 && entryVal[at] === 0;
+      const most = zero ? 0 : Math.min(r, rj);
+      // n pairs (i, j): choose n of i's r stubs, matched in order to n of j's rj stubs
+      let ways = 1;
+      for (let n = 0; n <= most; n++) {
+        if (n > 0) {
+          const w = ways * (r - n + 1) * (rj - n + 1); // divisible by n: binom(r, n−1)·(r−n+1) is
+          if (!Number.isSafeInteger(w)) return false;
+          ways = w / n;
+        }
+        const f = ways * entryPower(at, n);
+        const c = coeff * f;
+        if (!Number.isSafeInteger(f) || !Number.isSafeInteger(c)) return false;
+        left[i] = r - n; left[j] = rj - n;
+        if (s >= 0) { key[0] += n; key[s + 1] -= n; }
+        const ok = visit(pos, nb + 1, c);
+        if (s >= 0) { key[0] -= n; key[s + 1] += n; }
+        left[i] = r; left[j] = rj;
+        if (!ok) return false;
+      }
+      return true;
+    };
+    const entryPower = (at: number, n: number): number => (entrySym[at] >= 0 ? 1 : entryVal[at] ** n);
+    if (!visit(0, 1, t.coeff)) return undefined;
+  }
+  return countedToExpr(collected, sortedNames);
+}
+
+/** (r − 1)!! for even r: the pairings of r items. */
+function pairingsWithin(r: number): number {
+  let f = 1;
+  for (let k = r - 1; k > 1; k -= 2) f *= k;
+  return f;
+}
+
+/** e as Σ c Π x_i^{k_i} (c a safe integer, nothing but the variables), or undefined. */
+function monomialTerms(e: Expr, vars: readonly string[]): Array<{ coeff: number; exps: number[] }> | undefined {
+  const index = new Map(vars.map((v, i) => [v, i] as const));
+  const term = (t: Expr): { coeff: number; exps: number[] } | undefined => {
+    const exps = new Array<number>(vars.length).fill(0);
+    let coeff = 1;
+    for (const f of t.kind === 'mul' ? t.factors : [t]) {
+      if (f.kind === 'num') {
+        if (f.big !== undefined || f.q !== 1 || !Number.isSafeInteger(f.p)) return undefined;
+        coeff *= f.p;
+        if (!Number.isSafeInteger(coeff)) return undefined;
+        continue;
+      }
+      const base = f.kind === 'pow' ? f.base : f;
+      const k = f.kind === 'pow' ? f.exp : undefined;
+      if (base.kind !== 'sym') return undefined;
+      const i = index.get(base.name);
+      if (i === undefined) return undefined;
+      if (k === undefined) { exps[i] += 1; continue; }
+      if (k.kind !== 'num' || k.big !== undefined || k.q !== 1 || !Number.isSafeInteger(k.p) || k.p < 0) return undefined;
+      exps[i] += k.p;
+    }
+    return { coeff, exps };
+  };
+  const out = [];
+  for (const t of e.kind === 'add' ? e.terms : [e]) {
+    const r = term(t);
+    if (!r) return undefined;
+    if (r.coeff !== 0) out.push(r);
+  }
+  return out;
+}
+
+/**
+ * The collected monomials (keys as in countedIsserlis) as polyToExpr writes them:
+ * constant first, then by total degree, then lexicographically by symbol name with the
+ * higher exponent first. The nodes are the ones add/mul/pow/rat return for these
+ * arguments (flat, coefficient first unless 1, x^1 = x), built directly: the
+ * constructors' generality was most of the time.
+ */
+function countedToExpr(collected: ReadonlyMap<string, number>, names: readonly string[]): Expr {
+  const syms = names.map((n) => sym(n));
+  const parts: Expr[] = [];
+  for (const key of [...collected.keys()].sort()) {
+    const coeff = collected.get(key)!;
+    if (coeff === 0) continue;
+    const factors: Expr[] = coeff === 1 ? [] : [intNum(coeff)];
+    for (let s = 0; s < syms.length; s++) {
+      const k = 0xffff - key.charCodeAt(s + 1);
+      if (k === 1) factors.push(syms[s]);
+      else if (k > 1) factors.push({ kind: 'pow', base: syms[s], exp: intNum(k) });
+    }
+    parts.push(factors.length === 0 ? intNum(1) : factors.length === 1 ? factors[0] : { kind: 'mul', factors });
+  }
+  return parts.length === 0 ? intNum(0) : parts.length === 1 ? parts[0] : { kind: 'add', terms: parts };
+}
+
+/** The Num rat(n) returns for a safe integer n. */
+const intNum = (n: number): Num => ({ kind: 'num', p: n, q: 1 });

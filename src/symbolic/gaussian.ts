@@ -55,9 +55,11 @@ import {
   polyPow, polyIsZero, polyConstValue, polyEqual, polyIn,
   polyIsExact,
 } from './poly.ts';
-import { exactPolynomialExpectation, exactExpectationResult, allNumbersExact } from './gaussian-exact.ts';
 import {
-  type PolyMatrix, SteinReducer, covarianceAsPolys, matVec, dot, mulPoly, wickExpectation,
+  exactPolynomialExpectation, exactExpectationResult, allNumbersExact, MAX_EXACT_DEGREE, MAX_EXACT_STATES,
+} from './gaussian-exact.ts';
+import {
+  type PolyMatrix, SteinReducer, covarianceAsPolys, matVec, dot, mulPoly, wickExpectation, countedIsserlis,
 } from './gaussian-wick.ts';
 import { type ActKind, singleMoment, pairMoment, sqrtExpr, parity } from './gaussian-table.ts';
 import {
@@ -153,16 +155,18 @@ export function validateCovariance(vars: readonly string[], cov: readonly (reado
       if (bad !== undefined) throw new GaussianExpectationError(`covariance entry [${i}][${j}] = ${print(cov[i][j])} depends on the variable ${bad}`);
     }
   }
-  const polys = covarianceAsPolys(cov);
+  // symmetry as polynomials; symbols and numbers need no expansion, equal entries no comparison
+  const polys = cov.map((row) => row.map((x: Expr) => (x.kind === 'sym' || x.kind === 'num' ? undefined : polyFromExpr(x))));
   for (let i = 0; i < d; i++) {
     for (let j = i + 1; j < d; j++) {
-      if (!polyEqual(polys[i][j], polys[j][i])) {
+      if (equal(cov[i][j], cov[j][i])) continue;
+      if (!polyEqual(polys[i][j] ?? polyFromExpr(cov[i][j]), polys[j][i] ?? polyFromExpr(cov[j][i]))) {
         throw new GaussianExpectationError(
           `covariance is not symmetric: [${i}][${j}] = ${print(cov[i][j])} but [${j}][${i}] = ${print(cov[j][i])}`);
       }
     }
   }
-  const values = cov.map((row) => row.map(numericValue));
+  const values = cov.map((row) => row.map((x: Expr) => (x.kind === 'sym' ? undefined : numericValue(x))));
   for (let i = 0; i < d; i++) {
     const v = values[i][i];
     if (v !== undefined && v < 0) throw new GaussianExpectationError(`negative variance: cov[${i}][${i}] = ${v} for ${vars[i]}`);
@@ -357,6 +361,10 @@ export function gaussianExpectation(
   if (!Number.isInteger(K) || K < 0 || K > MAX_HERMITE_ORDER) {
     throw new GaussianExpectationError(`hermiteOrder must be an integer in 0..${MAX_HERMITE_ORDER}, got ${K}`);
   }
+  // Integer monomials, zero mean, a covariance of symbols and integers: Isserlis by
+  // counting pairing patterns in safe integers (gaussian-wick.ts); the same Expr as below.
+  const counted = countedIsserlis(e, vars, cov, opts.mean, { maxDegree: MAX_EXACT_DEGREE, maxStates: MAX_EXACT_STATES });
+  if (counted) return { expr: counted, exact: true, method: 'isserlis' };
   // Rational polynomials with a rational covariance and mean: exact BigInt Isserlis by
   // counting over linear forms (gaussian-exact.ts), no expansion of powers of sums.
   const ex = exactPolynomialExpectation(e, vars, cov, opts.mean);
