@@ -85,7 +85,14 @@ parentPort.on('message', (m) => {
     for (let k = 0; k < count; k++) {
       const fresh = this.workers.length <= k;
       const w = this.worker(k);
-      if (fresh) started.push(new Promise<void>((resolve) => { w.worker.once('online', () => resolve()); }));
+      if (fresh) {
+        // held (ref'd) until online: an awaited warm-up alone must keep the process alive
+        w.worker.ref();
+        started.push(new Promise<void>((resolve) => {
+          w.worker.once('online', () => { if (w.pending.size === 0) w.worker.unref(); resolve(); });
+          w.worker.once('exit', () => resolve());
+        }));
+      }
     }
     await Promise.all(started);
   }

@@ -8,8 +8,9 @@
 
 import type { Architecture } from './architecture.ts';
 import { type DiagFn, type RowsFn, type KernelPlan, ROW_SCRATCH, TILE, allTemplated, compileSource, diagSource, kernelPlan, rowsSource } from './codegen.ts';
+import { availableParallelism } from 'node:os';
 import { ArgumentError } from '../core/index.ts';
-import { chooseTwinThreads, WorkerPool } from '../compile/index.ts';
+import { chooseTwinThreads, TWIN_THREADING, WorkerPool } from '../compile/index.ts';
 import { WORKER_JOB, wasmRows, wasmRowsThreaded, wasmUnsupported } from './wasm-kernel.ts';
 
 /** A dense row-major f64 matrix. */
@@ -86,8 +87,9 @@ export interface KernelOptions {
   /** which kernels (default both); the NNGP is always computed */
   readonly get?: readonly ('nngp' | 'ntk')[];
   /**
-   * Worker threads for kernelsAsync (default: all cores when there are at least
-   * 2^18 entries and every activation has a closed form; else 0).
+   * Worker threads for kernelsAsync (default: all cores, at most 8, from the entry counts of
+   * WASM_THREADING for the wasm kernel and from 2^18 entries for the JS kernel, when every
+   * activation has a closed form; else 0).
    */
   readonly threads?: number;
   /**
@@ -215,9 +217,9 @@ export function kernels(arch: Architecture, x1: Inputs, x2?: Inputs | null, opts
 
 // ---------------------------------------------------------------- worker threads
 
-// One pool for both tile kernels: a job with a wasm module runs the wasm kernel's block
-// driver (wasm-kernel.ts WORKER_JOB, constant text) on the shared wasm memory, else the JS
-// kernel; either way `source` is the plan's JS kernel, checked by compileSource on the
+// One pool for both tile kernels: a job with a wasm module runs WORKER_JOB (wasm-kernel.ts,
+// constant text) with `source` the wasm kernel's block driver on the shared wasm memory,
+// else `source` is the plan's JS kernel; either source is checked by compileSource on the
 // calling thread before any job is posted.
 const pool = new WorkerPool('new Function(source)()', `
   if (m.module) {
@@ -259,9 +261,33 @@ function blockOrder(N1: number): Int32Array {
   return a;
 }
 
-/** Default thread count (the compile runtime's rule): all cores, at most 8, for ≥ 2^18 entries of closed-form activations. */
-function defaultThreads(p: Prepared): number {
-  return chooseTwinThreads(p.X1.rows * p.X2.rows * (p.gram ? 0.5 : 1), allTemplated(p.plan));
+/**
+ * Entries (N1·N2, halved for a Gram matrix) from which kernelsAsync's default runs the wasm
+ * kernel on all cores (at most 8), measured against the calling thread alone on a 2-core
+ * VM (depth-3 ReLU, d = 16; median ratios of interleaved rounds, each begun when other
+ * processes had left at least 1.7 cores idle):
+ *   fresh  results allocated by the call (Gram N = 400: 0.98×, 500: 1.08×, 750: 1.40×); the
+ *          page faults of the new result arrays are split over the threads too;
+ *   out    into the caller's shared buffers, the kernel alone (N = 750: 0.97×, 1000: 1.19×,
+ *          1500: 1.65×);
+ *   cold   when the pool's workers are not running yet: the call also starts them (55–90 ms
+ *          on an idle machine; warmKernelWorkers starts them ahead): first calls at N = 1000
+ *          took 1.5–1.8× the calling thread's time, at N = 2000 0.56–1.17×.
+ * (Gram N ≈ 512, 887 and 2048.) The JS kernel keeps the compile runtime's rule
+ * (chooseTwinThreads: 2^18 entries).
+ */
+export const WASM_THREADING = { fresh: 2 ** 17, out: 3 * 2 ** 17, cold: 2 ** 21 } as const;
+
+/** Default thread count of kernelsAsync (see WASM_THREADING). */
+function defaultThreads(p: Prepared, opts: KernelOptions): number {
+  const cells = p.X1.rows * p.X2.rows * (p.gram ? 0.5 : 1);
+  const cores = Math.min(availableParallelism(), TWIN_THREADING.maxThreads);
+  if (!allTemplated(p.plan) || cores < 2) return 0;
+  if (opts.engine === 'js' || wasmUnsupported(p.plan, p.X1.rows, p.X2.rows, cores) !== null) return chooseTwinThreads(cells, true);
+  const workers = Math.min(cores, Math.ceil(p.X1.rows / TILE)) - 1;
+  const reused = outputBuffers(opts, p.X1.rows * p.X2.rows, p.plan.wantNtk, true) !== null;
+  const min = pool.size < workers ? WASM_THREADING.cold : reused ? WASM_THREADING.out : WASM_THREADING.fresh;
+  return cells >= min ? cores : 0;
 }
 
 /**
@@ -272,7 +298,7 @@ function defaultThreads(p: Prepared): number {
  */
 export async function kernelsAsync(arch: Architecture, x1: Inputs, x2?: Inputs | null, opts: KernelOptions = {}): Promise<KernelResult> {
   const probe = prepare(arch, x1, x2, opts, true);
-  let threads = opts.threads ?? defaultThreads(probe);
+  let threads = opts.threads ?? defaultThreads(probe, opts);
   if (!Number.isSafeInteger(threads) || threads < 0) throw new KernelInputError(`threads must be a non-negative integer, got ${String(threads)}`);
   if (threads > 0 && !allTemplated(probe.plan)) {
     throw new KernelInputError('worker threads need closed-form activations; elementwise activations run with threads: 0');
@@ -289,7 +315,7 @@ export async function kernelsAsync(arch: Architecture, x1: Inputs, x2?: Inputs |
   const engine = chooseEngine(p, opts, threads);
   if (engine.ran === 'wasm-simd') {
     await wasmRowsThreaded(p.plan, p.X1.data, p.X2.data, N1, N2, p.D1, p.R1, p.D2, p.R2, nngp, ntk, p.gram, threads,
-      blockOrder(N1), source, (k, message) => pool.run(k, message));
+      blockOrder(N1), (k, message) => pool.run(k, message));
     return finish(p, nngp, ntk, threads, engine);
   }
   const X1 = toShared(p.X1.data);

@@ -11,7 +11,8 @@
 // opcode tables. The architecture's numbers (W², b², fan-ins, the activations' H and F),
 // the inputs and the per-row variances enter as data in its memory, never as code:
 // there is no source text, so nothing a user writes can become code here. The JS around
-// it (runBlock; WORKER_JOB on worker threads) is fixed code too.
+// it, the block driver (driverSource), is generated from fixed templates and the plan's
+// d and L, and checked and compiled like the JS kernel, on every thread from one text.
 //
 // Memory layout (f64 entries): X1 (N1·d, row-major) | X2, D2, R2 transposed tile by tile
 // (for each TILE columns: d, resp. L, rows of TILE + 8 entries, so that the spare lanes
@@ -20,7 +21,8 @@
 // layer) | each thread's S and Θ of its tile row (TILE + 8 each).
 
 import { Code, encodeModule, F64, I32, V128, type WasmMemory, type WasmModule, wasmApi } from './wasm-encoder.ts';
-import { type KernelPlan, TILE } from './codegen.ts';
+import { type KernelPlan, TILE, compileSource } from './codegen.ts';
+import { lit } from './activations.ts';
 
 // fdlibm's asin/acos constants, as in codegen.ts PREAMBLE (test/ntk/kernels-wasm.test.ts
 // checks the two kernels agree entry by entry)
@@ -248,128 +250,94 @@ function fill(F: Float64Array, lay: Layout, plan: KernelPlan, X1: Float64Array, 
   }
 }
 
-/** What the block driver needs besides the row function and the outputs (numbers only: it crosses to workers). */
-interface Geometry {
-  N1: number; N2: number; d: number; L: number; sym: boolean;
-  X1: number; X2: number; D2: number; R2: number; D1: number; R1: number; C: number;
-  /** this thread's S and Θ */
-  S: number; T: number;
-}
-
 type RowFn = (pX: number, c0: number, c1: number, pX2: number, pD2: number, pR2: number, pD1: number, pR1: number,
   diag: number, d: number, stride: number, L: number, pC: number, pS: number, pT: number, invd: number) => void;
 
-// The driver of one row block: with the JS kernel's tiling (TILE×TILE tiles, only j ≥ i
-// for a Gram matrix, whose mirror tile is written row by row from a transposed scratch),
-// it calls the wasm `row` for each row and copies the row's S and Θ out of wasm memory.
-// The small copy loops are functions of their own, so that V8 optimises each on its own
-// instead of one large function whose later paths would deoptimise it. The calling
-// thread runs runBlock; worker threads run WORKER_JOB, the same steps as constant text
-// (workers take code only as text): keep the two in step (test/ntk/kernels-wasm.test.ts
-// checks the entries of both against the JS kernel).
+/**
+ * The block driver's arguments: the wasm `row` export, the byte offsets of a call's
+ * memory layout and of this thread's S and Θ (`offsets`, in the order of `driverOffsets`),
+ * OUT over this thread's S and Θ (S at 0, Θ at TP), the outputs, the sizes, and the row
+ * blocks to run (BLOCKS[0..nBlocks)), with ROW a scratch of 2·TILE² entries.
+ */
+type DriverFn = (row: RowFn, X1: number, X2: number, D1: number, R1: number, D2: number, R2: number, C: number, S: number, T: number,
+  OUT: Float64Array, NNGP: Float64Array, NTK: Float64Array | null, N1: number, N2: number, sym: boolean,
+  BLOCKS: Int32Array, nBlocks: number, ROW: Float64Array) => void;
 
-function copyRow(dst: Float64Array, o: number, src: Float64Array, c0: number, c1: number): void {
-  for (let c = c0; c < c1; c++) dst[o + c] = src[c];
+/**
+ * The block driver of the wasm kernel, one text for every thread: compiled by compileSource
+ * on the calling thread (checked by assertSafeSource, vocabulary 'ntk') and sent as the
+ * jobs' `source` to worker threads, which compile that same checked text. With the JS
+ * kernel's tiling (TILE×TILE tiles, only j ≥ i for a Gram matrix) it calls the wasm `row`
+ * (EXT) for each row of a tile and copies the row's S and Θ out of wasm memory (OUT): into
+ * the row, and for a Gram matrix into the mirror, directly inside a diagonal tile, else
+ * through the transposed scratch ROW, written to the mirror tile row by row once the tile
+ * is done. Only numbers of the plan (d, L and their byte strides) are literals in it.
+ */
+export function driverSource(plan: KernelPlan): string {
+  const { d, depth: L } = plan;
+  const DS = L + 1, TT = TILE * TILE;
+  return [
+    'return function rows(EXT, X1, X2, D1, R1, D2, R2, CW, S, T, OUT, NNGP, NTK, N1, N2, sym, BLOCKS, nBlocks, ROW) {',
+    'for (let bb = 0; bb < nBlocks; bb++) {',
+    `const i0 = BLOCKS[bb], i1 = Math.min(i0 + ${TILE}, N1);`,
+    `for (let j0 = sym ? i0 : 0; j0 < N2; j0 += ${TILE}) {`,
+    `const j1 = Math.min(j0 + ${TILE}, N2), m = j1 - j0, t = j0 / ${TILE};`,
+    'const onDiag = sym && j0 === i0;',
+    `const p0 = X2 + t * ${8 * d * TP}, p1 = D2 + t * ${8 * L * TP}, p2 = R2 + t * ${8 * L * TP};`,
+    'for (let i = i0; i < i1; i++) {',
+    'const js = onDiag ? i - j0 : 0;',
+    `EXT(X1 + i * ${8 * d}, js, m, p0, p1, p2, D1 + i * ${8 * DS}, R1 + i * ${8 * DS}, onDiag ? js : -1, ${d}, ${8 * TP}, ${L}, CW, S, T, ${lit(1 / d)});`,
+    'const out = i * N2 + j0;',
+    'for (let c = js; c < m; c++) NNGP[out + c] = OUT[c];',
+    `if (NTK) { for (let c = js; c < m; c++) NTK[out + c] = OUT[${TP} + c]; }`,
+    'if (onDiag) {',
+    'for (let c = js; c < m; c++) NNGP[(j0 + c) * N2 + i] = OUT[c];',
+    `if (NTK) { for (let c = js; c < m; c++) NTK[(j0 + c) * N2 + i] = OUT[${TP} + c]; }`,
+    '} else if (sym) {',
+    `for (let c = 0; c < m; c++) ROW[i - i0 + c * ${TILE}] = OUT[c];`,
+    `if (NTK) { for (let c = 0; c < m; c++) ROW[${TT} + i - i0 + c * ${TILE}] = OUT[${TP} + c]; }`,
+    '}',
+    '}',
+    'if (sym && !onDiag) {',
+    'for (let k = 0; k < m; k++) {',
+    `const p = k * ${TILE}, o = (j0 + k) * N2 + i0;`,
+    'for (let c = 0; c < i1 - i0; c++) NNGP[o + c] = ROW[p + c];',
+    `if (NTK) { for (let c = 0; c < i1 - i0; c++) NTK[o + c] = ROW[${TT} + p + c]; }`,
+    '}',
+    '}',
+    '}',
+    '}',
+    '};',
+  ].join('\n');
 }
 
-function copyColumn(dst: Float64Array, o: number, stride: number, src: Float64Array, c0: number, c1: number): void {
-  for (let c = c0; c < c1; c++) dst[o + c * stride] = src[c];
-}
-
-function copyTile(dst: Float64Array, o: number, stride: number, src: Float64Array, s: number, rows: number, cols: number): void {
-  for (let r = 0; r < rows; r++) {
-    const a = o + r * stride, b = s + r * TILE;
-    for (let q = 0; q < cols; q++) dst[a + q] = src[b + q];
-  }
-}
-
-function runBlock(row: RowFn, S: Float64Array, T: Float64Array, mirror: Float64Array, NNGP: Float64Array, NTK: Float64Array | null, g: Geometry, i0: number): void {
-  const { N1, N2, d, L, sym } = g, DS = L + 1, stride = 8 * TP, invd = 1 / d, TT = TILE * TILE;
-  const i1 = Math.min(i0 + TILE, N1);
-  for (let j0 = sym ? i0 : 0; j0 < N2; j0 += TILE) {
-    const j1 = Math.min(j0 + TILE, N2);
-    const onDiag = sym && j0 === i0;
-    const t = j0 / TILE;
-    const pX2 = g.X2 + 8 * t * d * TP, pD2 = g.D2 + 8 * t * L * TP, pR2 = g.R2 + 8 * t * L * TP;
-    for (let i = i0; i < i1; i++) {
-      const c0 = onDiag ? i - j0 : 0, c1 = j1 - j0;
-      row(g.X1 + 8 * i * d, c0, c1, pX2, pD2, pR2, g.D1 + 8 * i * DS, g.R1 + 8 * i * DS,
-        onDiag ? i - j0 : -1, d, stride, L, g.C, g.S, g.T, invd);
-      const out = i * N2 + j0;
-      copyRow(NNGP, out, S, c0, c1);
-      if (NTK) copyRow(NTK, out, T, c0, c1);
-      if (!sym) continue;
-      if (onDiag) {
-        copyColumn(NNGP, j0 * N2 + i, N2, S, c0, c1);
-        if (NTK) copyColumn(NTK, j0 * N2 + i, N2, T, c0, c1);
-      } else {
-        copyColumn(mirror, i - i0, TILE, S, 0, c1);
-        if (NTK) copyColumn(mirror, TT + i - i0, TILE, T, 0, c1);
-      }
-    }
-    if (sym && !onDiag) {
-      copyTile(NNGP, j0 * N2 + i0, N2, mirror, 0, j1 - j0, i1 - i0);
-      if (NTK) copyTile(NTK, j0 * N2 + i0, N2, mirror, TT, j1 - j0, i1 - i0);
-    }
-  }
+/** The driver's offset arguments X1, X2, D1, R1, D2, R2, C, S, T for `thread` (each thread has its own S and Θ). */
+function driverOffsets(lay: Layout, thread: number): number[] {
+  const S = lay.ST + 16 * TP * thread;
+  return [lay.X1, lay.X2, lay.D1, lay.R1, lay.D2, lay.R2, lay.C, S, S + 8 * TP];
 }
 
 /**
  * A worker's wasm job, as a statement body of the kernel pool's handler (kernels.ts) over
- * `fn` (the job's checked JS kernel, on which the worker keeps its wasm instance by the
- * instance's id: a fresh instance per job would be a fresh call target each time, which
- * V8 deoptimises for) and `m` (the message of wasmRowsThreaded): runBlock and its copy
- * loops, then the claiming loop. Constant text; its only variable parts are the numbers
- * TILE, TP and TILE².
+ * `fn` (the block driver compiled from the job's `source`, driverSource's text checked on
+ * the calling thread; the worker keeps its wasm instance on it by the instance's id: a
+ * fresh instance per job would be a fresh call target each time, which V8 deoptimises
+ * for) and `m` (the message of wasmRowsThreaded): the views the driver writes through and
+ * the claiming loop of wasmRowsThreaded. Constant text; its only variable parts are the
+ * numbers TP and TILE².
  */
 export const WORKER_JOB = `
 if (fn.wasmInstance !== m.instance) {
   fn.wasmRow = new WebAssembly.Instance(m.module, { env: { memory: m.memory } }).exports.row;
   fn.wasmInstance = m.instance;
 }
-const row = fn.wasmRow, g = m.g, TILE = ${TILE}, TP = ${TP}, TT = ${TILE * TILE};
-const S = new Float64Array(m.memory.buffer, g.S, TP), T = new Float64Array(m.memory.buffer, g.T, TP);
-const NNGP = new Float64Array(m.NNGP), NTK = m.NTK ? new Float64Array(m.NTK) : null, mirror = new Float64Array(2 * TT);
-const copyRow = (dst, o, src, c0, c1) => { for (let c = c0; c < c1; c++) dst[o + c] = src[c]; };
-const copyColumn = (dst, o, stride, src, c0, c1) => { for (let c = c0; c < c1; c++) dst[o + c * stride] = src[c]; };
-const copyTile = (dst, o, stride, src, s, rows, cols) => {
-  for (let r = 0; r < rows; r++) {
-    const a = o + r * stride, b = s + r * TILE;
-    for (let q = 0; q < cols; q++) dst[a + q] = src[b + q];
-  }
-};
-const { N1, N2, d, L, sym } = g, DS = L + 1, stride = 8 * TP, invd = 1 / d;
-const runBlock = (i0) => {
-  const i1 = Math.min(i0 + TILE, N1);
-  for (let j0 = sym ? i0 : 0; j0 < N2; j0 += TILE) {
-    const j1 = Math.min(j0 + TILE, N2);
-    const onDiag = sym && j0 === i0;
-    const t = j0 / TILE;
-    const pX2 = g.X2 + 8 * t * d * TP, pD2 = g.D2 + 8 * t * L * TP, pR2 = g.R2 + 8 * t * L * TP;
-    for (let i = i0; i < i1; i++) {
-      const c0 = onDiag ? i - j0 : 0, c1 = j1 - j0;
-      row(g.X1 + 8 * i * d, c0, c1, pX2, pD2, pR2, g.D1 + 8 * i * DS, g.R1 + 8 * i * DS,
-        onDiag ? i - j0 : -1, d, stride, L, g.C, g.S, g.T, invd);
-      const out = i * N2 + j0;
-      copyRow(NNGP, out, S, c0, c1);
-      if (NTK) copyRow(NTK, out, T, c0, c1);
-      if (!sym) continue;
-      if (onDiag) {
-        copyColumn(NNGP, j0 * N2 + i, N2, S, c0, c1);
-        if (NTK) copyColumn(NTK, j0 * N2 + i, N2, T, c0, c1);
-      } else {
-        copyColumn(mirror, i - i0, TILE, S, 0, c1);
-        if (NTK) copyColumn(mirror, TT + i - i0, TILE, T, 0, c1);
-      }
-    }
-    if (sym && !onDiag) {
-      copyTile(NNGP, j0 * N2 + i0, N2, mirror, 0, j1 - j0, i1 - i0);
-      if (NTK) copyTile(NTK, j0 * N2 + i0, N2, mirror, TT, j1 - j0, i1 - i0);
-    }
-  }
-};
-const counter = new Int32Array(m.counter), order = new Int32Array(m.order);
-for (let k = Atomics.add(counter, 0, 1); k < order.length; k = Atomics.add(counter, 0, 1)) runBlock(order[k]);`;
+const a = m.offsets, OUT = new Float64Array(m.memory.buffer, a[7], ${2 * TP}), ROW = new Float64Array(${2 * TILE * TILE});
+const NNGP = new Float64Array(m.NNGP), NTK = m.NTK ? new Float64Array(m.NTK) : null;
+const counter = new Int32Array(m.counter), order = new Int32Array(m.order), one = new Int32Array(1);
+for (let k = Atomics.add(counter, 0, 1); k < order.length; k = Atomics.add(counter, 0, 1)) {
+  one[0] = order[k];
+  fn(fn.wasmRow, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], OUT, NNGP, NTK, m.N1, m.N2, m.sym, one, 1, ROW);
+}`;
 
 /** Largest wasm memory kept between calls (bytes): the inputs' copies, O((N1 + N2)·(d + L)). */
 export const RETAINED_WASM_BYTES = 2 ** 26;
@@ -408,14 +376,6 @@ function instanceFor(mod: WasmModule, bytes: number, shared: boolean): Instance 
   return kept;
 }
 
-function geometry(lay: Layout, plan: KernelPlan, N1: number, N2: number, sym: boolean, thread: number): Geometry {
-  const S = lay.ST + 16 * TP * thread;
-  return {
-    N1, N2, d: plan.d, L: plan.depth, sym,
-    X1: lay.X1, X2: lay.X2, D2: lay.D2, R2: lay.R2, D1: lay.D1, R1: lay.R1, C: lay.C, S, T: S + 8 * TP,
-  };
-}
-
 /**
  * The NNGP (and NTK) of a plan into NNGP/NTK through the wasm kernel on the calling
  * thread. Call only where wasmUnsupported(plan, N1, N2) is null.
@@ -427,15 +387,16 @@ export function wasmRows(
 ): void {
   const mod = rowModule(plan.wantNtk, plan.parameterization === 'standard');
   if (!mod) throw new TypeError('wasmRows: this runtime has no WebAssembly SIMD');
+  const driver = compileSource<DriverFn>(driverSource(plan));
   const lay = layout(plan, N1, N2, 1);
   const inst = instanceFor(mod, lay.bytes, false);
   try {
     const { memory, row } = inst;
     fill(new Float64Array(memory.buffer), lay, plan, X1, X2, N2, D1, R1, D2, R2);
-    const g = geometry(lay, plan, N1, N2, sym, 0);
-    const S = new Float64Array(memory.buffer, g.S, TP), T = new Float64Array(memory.buffer, g.T, TP);
-    const mirror = new Float64Array(2 * TILE * TILE);
-    for (let i0 = 0; i0 < N1; i0 += TILE) runBlock(row, S, T, mirror, NNGP, NTK, g, i0);
+    const [pX1, pX2, pD1, pR1, pD2, pR2, pC, pS, pT] = driverOffsets(lay, 0);
+    const blocks = Int32Array.from({ length: Math.ceil(N1 / TILE) }, (_, b) => b * TILE);
+    driver(row, pX1, pX2, pD1, pR1, pD2, pR2, pC, pS, pT, new Float64Array(memory.buffer, pS, 2 * TP), NNGP, NTK, N1, N2, sym,
+      blocks, blocks.length, new Float64Array(2 * TILE * TILE));
   } finally {
     inst.busy = false;
   }
@@ -445,19 +406,20 @@ export function wasmRows(
  * The wasm kernel on `threads` threads: its memory shared (inputs copied once, each
  * thread its own S and Θ), row blocks claimed from a shared counter in `order` by the
  * calling thread and by jobs that `post(k, message)` sends to threads − 1 workers, whose
- * handler (kernels.ts) runs WORKER_JOB; `source` is the plan's JS kernel, already checked
- * by compileSource, which the pool's workers compile for every job (the wasm job keeps its
- * instance on it).
+ * handler (kernels.ts) runs WORKER_JOB with the block driver compiled from the message's
+ * `source` (driverSource's text, checked here by compileSource before any job is posted).
  * Call only where wasmUnsupported(plan, N1, N2, threads) is null.
  */
 export async function wasmRowsThreaded(
   plan: KernelPlan, X1: Float64Array, X2: Float64Array, N1: number, N2: number,
   D1: Float64Array, R1: Float64Array, D2: Float64Array, R2: Float64Array,
   NNGP: Float64Array, NTK: Float64Array | null, sym: boolean, threads: number, order: Int32Array,
-  source: string, post: (k: number, message: Record<string, unknown>) => Promise<void>,
+  post: (k: number, message: Record<string, unknown>) => Promise<void>,
 ): Promise<void> {
   const mod = rowModule(plan.wantNtk, plan.parameterization === 'standard', true);
   if (!mod) throw new TypeError('wasmRowsThreaded: this runtime has no WebAssembly SIMD with shared memory');
+  const source = driverSource(plan);
+  const driver = compileSource<DriverFn>(source);
   const lay = layout(plan, N1, N2, threads);
   const inst = instanceFor(mod, lay.bytes, true);
   try {
@@ -465,14 +427,16 @@ export async function wasmRowsThreaded(
     fill(new Float64Array(memory.buffer), lay, plan, X1, X2, N2, D1, R1, D2, R2);
     const counter = new Int32Array(new SharedArrayBuffer(4));
     const jobs = Array.from({ length: threads - 1 }, (_, k) => post(k, {
-      source, module: mod, memory, instance: id, g: geometry(lay, plan, N1, N2, sym, k + 1),
+      source, module: mod, memory, instance: id, offsets: driverOffsets(lay, k + 1), N1, N2, sym,
       order: order.buffer, counter: counter.buffer, NNGP: NNGP.buffer, NTK: NTK ? NTK.buffer : null,
     }));
     try {
-      const g = geometry(lay, plan, N1, N2, sym, 0);
-      const S = new Float64Array(memory.buffer, g.S, TP), T = new Float64Array(memory.buffer, g.T, TP);
-      const mirror = new Float64Array(2 * TILE * TILE);
-      for (let k = Atomics.add(counter, 0, 1); k < order.length; k = Atomics.add(counter, 0, 1)) runBlock(row, S, T, mirror, NNGP, NTK, g, order[k]);
+      const [pX1, pX2, pD1, pR1, pD2, pR2, pC, pS, pT] = driverOffsets(lay, 0);
+      const OUT = new Float64Array(memory.buffer, pS, 2 * TP), ROW = new Float64Array(2 * TILE * TILE), one = new Int32Array(1);
+      for (let k = Atomics.add(counter, 0, 1); k < order.length; k = Atomics.add(counter, 0, 1)) {
+        one[0] = order[k];
+        driver(row, pX1, pX2, pD1, pR1, pD2, pR2, pC, pS, pT, OUT, NNGP, NTK, N1, N2, sym, one, 1, ROW);
+      }
     } finally {
       await Promise.allSettled(jobs);
     }

@@ -11,9 +11,14 @@
 // Set BENCH_NTK_EXPONENT=0 to skip the N = 8000 exponent fit (the slowest part).
 // Fresh results: NumPy asks the kernel for transparent huge pages on its large arrays
 // (madvise), so its two fresh N×N arrays fault in 2 MB pages; V8 does not, so ours fault
-// in 4 KB pages (at N = 4000, 2 × 128 MB: 65,536 faults, ~0.6 s on the 2-core VM) unless
+// in 4 KB pages (at N = 4000, 2 × 128 MB: about 62,500 faults, measured 1.0–1.1 s of CPU
+// time above the same call into reused buffers on the 2-core VM, ~16 µs a fault) unless
 // the process starts with GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (glibc ≥ 2.35 then
 // madvises its mmap'd chunks, which back V8's ArrayBuffers). Both states are printed.
+// The order in which a call first touches its result pages does not change that cost
+// (measured: rows in order with a blocked transpose, or pages pre-touched in order, against
+// the tile-local mirror: the same time within noise), so the exponent fit prints the page
+// faults per call and the cost of new memory alone beside the times.
 import { bench, describe } from 'vitest';
 import { stack, relu } from '../../src/ntk/index.ts';
 import { kernels, kernelsAsync, shutdownKernelWorkers, type Matrix, type KernelResult } from '../../src/ntk/index.ts';
@@ -113,12 +118,17 @@ async function gramComparisons(): Promise<void> {
 /**
  * Our single-thread time at N = 1000..8000 and the fitted exponent (least squares of
  * log t on log N), of the wall time (the goal's figure) and of the process CPU time
- * (less sensitive to other processes taking the cores; both printed).
+ * (less sensitive to other processes taking the cores; both printed). With fresh results
+ * the operating system's cost of new memory enters: the minor page faults per call, and
+ * the time of allocating two N×N arrays and writing one value per 4 KB page of them
+ * (no kernel work; glibc serves arrays of at most 32 MB, N ≤ 2000, from memory the process
+ * already holds once freed ones are reused, larger ones from fresh mmap'd pages every call).
  */
 function exponentFit(): void {
   const ns = [1000, 2000, 4000, 8000];
   const reps: Record<number, number> = { 1000: 5, 2000: 3, 4000: 1, 8000: 1 };
-  const wall: number[] = [], cpu: number[] = [], reused: number[] = [];
+  const wall: number[] = [], cpu: number[] = [], reused: number[] = [], faults: number[] = [], fresh: number[] = [];
+  const minorFaults = () => process.resourceUsage().minorPageFault;
   for (const n of ns) {
     const X = inputs(n);
     kernels(arch, { data: X.data.subarray(0, 64 * D), rows: 64, cols: D }); // JIT
@@ -127,17 +137,24 @@ function exponentFit(): void {
     const t1 = performance.now();
     kernels(arch, X, null, { out });
     reused.push((performance.now() - t1) / 1000);
-    const w: number[] = [], c: number[] = [];
+    const w: number[] = [], c: number[] = [], f: number[] = [], a: number[] = [];
     for (let r = 0; r < reps[n]; r++) {
-      const c0 = process.cpuUsage();
+      const c0 = process.cpuUsage(), f0 = minorFaults();
       const t0 = performance.now();
       kernels(arch, X);
       w.push((performance.now() - t0) / 1000);
       const u = process.cpuUsage(c0);
       c.push((u.user + u.system) / 1e6);
+      f.push(minorFaults() - f0);
+      const t2 = performance.now();
+      const fa = new Float64Array(n * n), fb = new Float64Array(n * n);
+      for (let k = 0; k < fa.length; k += 512) { fa[k] = 1; fb[k] = 1; }
+      a.push((performance.now() - t2) / 1000);
     }
     wall.push(median(w));
     cpu.push(median(c));
+    faults.push(median(f));
+    fresh.push(median(a));
   }
   const slope = (ts: number[]) => {
     const lx = ns.map(Math.log), ly = ts.map(Math.log);
@@ -150,6 +167,7 @@ function exponentFit(): void {
     + `\n  wall: medians ${wall.map(fmtSeconds).join(', ')} (${perEntry(wall)} ns per unique entry); fitted exponent ${sw.toFixed(3)} (goal ≤ 2.05 → ${sw <= 2.05 ? 'met' : 'NOT met'})`
     + `\n  CPU time: medians ${cpu.map(fmtSeconds).join(', ')} (${perEntry(cpu)} ns per unique entry); fitted exponent ${sc.toFixed(3)}`
     + `\n  wall, into reused buffers (out; one call each): ${reused.map(fmtSeconds).join(', ')} (${perEntry(reused)} ns per unique entry); fitted exponent ${sr.toFixed(3)} (goal ≤ 2.05 → ${sr <= 2.05 ? 'met' : 'NOT met'})`
+    + `\n  fresh results: minor page faults per call ${faults.join(', ')}; new memory alone (two N×N arrays allocated, one write per 4 KB page): ${fresh.map(fmtSeconds).join(', ')}`
     + `\n  ${pagesLine(undefined).split(';')[0]}; ${loadLine()}`);
 }
 

@@ -2,11 +2,20 @@
 // kernel (codegen.ts), entry by entry: both run the same IEEE operations in the same
 // order, so they agree to 1e-13 relative (in practice bit for bit), on tile edges,
 // x1 × x2 both ways, duplicate and zero rows, and rows scaled by 2^±500 (variance
-// products outside the f64 range); and the engine selection and its report.
+// products outside the f64 range); the block driver as the one checked text that every
+// thread runs; the pool's warm-up; kernelsAsync's default thread count; and the engine
+// selection and its report.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { kernels, kernelsAsync, shutdownKernelWorkers, parseArchitecture, stack, relu, KernelInputError } from '../../src/ntk/index.ts';
+import { kernels, kernelsAsync, shutdownKernelWorkers, warmKernelWorkers, parseArchitecture, stack, relu, KernelInputError } from '../../src/ntk/index.ts';
+import { WASM_THREADING } from '../../src/ntk/kernels.ts';
+import { availableParallelism } from 'node:os';
 import type { Architecture, KernelResult } from '../../src/ntk/index.ts';
 import { Code, encodeModule, F64, V128, wasmApi } from '../../src/ntk/wasm-encoder.ts';
+import { driverSource, wasmRowsThreaded } from '../../src/ntk/wasm-kernel.ts';
+import { type DiagFn, compileSource, diagSource, kernelPlan } from '../../src/ntk/codegen.ts';
+import { assertSafeSource } from '../../src/compile/index.ts';
 
 function randomRows(n: number, d: number, seed: number): number[][] {
   let s = seed >>> 0;
@@ -133,6 +142,72 @@ describe('wasm kernel on worker threads (shared wasm memory)', () => {
     const js = await kernelsAsync(arch, X, undefined, { threads: 2, engine: 'js' });
     expect(js.engine.ran).toBe('js');
     expect(worstVs(js, a)).toBe(0);
+  });
+});
+
+describe('the wasm block driver: one checked text for every thread', () => {
+  it('passes the ntk source check for every depth and input dimension it is built for', () => {
+    for (const [d, depth] of [[1, 1], [5, 2], [16, 3], [17, 6]] as const) {
+      const src = driverSource(kernelPlan(stack(depth, relu(), 1.3, 0.1), d, true));
+      expect(() => assertSafeSource(src, 'ntk')).not.toThrow();
+    }
+  });
+
+  it('is the source every worker job is sent (and the only text in the message), and the blocks it runs give the JS kernel entries', async () => {
+    const arch = parseArchitecture(ARCHS[2]);
+    const X = awkwardRows(150, 5, 51, false);
+    const plan = kernelPlan(arch, 5, true);
+    const x = Float64Array.from(X.flat()), n = X.length, DS = plan.depth + 1;
+    const D = new Float64Array(n * DS), R = new Float64Array(n * DS);
+    expect(compileSource<DiagFn>(diagSource(plan))(x, n, D, R, null)).toBe(-1);
+    const sab = () => new Float64Array(new SharedArrayBuffer(n * n * 8)).fill(NaN);
+    const nngp = sab(), ntk = sab();
+    const order = Int32Array.from({ length: Math.ceil(n / 64) }, (_, b) => b * 64);
+    const messages: Record<string, unknown>[] = [];
+    // the posted jobs do nothing (no worker runs them): the calling thread claims every block
+    await wasmRowsThreaded(plan, x, x, n, n, D, R, D, R, nngp, ntk, true, 3, order, async (_k, m) => { messages.push(m); });
+    expect(messages).toHaveLength(2);
+    for (const m of messages) {
+      expect(m.source).toBe(driverSource(plan));
+      expect(Object.entries(m).filter(([, v]) => typeof v === 'string').map(([k]) => k)).toEqual(['source']);
+    }
+    const js = kernels(arch, X, undefined, { engine: 'js' });
+    expect(Array.from(nngp)).toEqual(Array.from(js.nngp.data));
+    expect(Array.from(ntk)).toEqual(Array.from(js.ntk!.data));
+  });
+});
+
+describe('kernel worker pool', () => {
+  it('an awaited warmKernelWorkers alone keeps the process alive until its workers are up', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e',
+      "import { warmKernelWorkers } from './src/ntk/index.ts'; await warmKernelWorkers(2); console.log('up');"],
+    { cwd: fileURLToPath(new URL('../..', import.meta.url)), encoding: 'utf8', timeout: 60_000 });
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe('up');
+  });
+});
+
+describe('kernelsAsync default thread count (WASM_THREADING)', () => {
+  afterAll(() => shutdownKernelWorkers());
+  const arch = stack(3, relu(), Math.SQRT2, 0.1);
+  const all = Math.min(availableParallelism(), 8) >= 2 ? Math.min(availableParallelism(), 8) : 0;
+  /** Gram sizes whose N·N/2 entries lie just below, resp. above, an entry count. */
+  const below = (cells: number) => Math.floor(Math.sqrt(2 * cells)) - 2, above = (cells: number) => Math.ceil(Math.sqrt(2 * cells)) + 1;
+
+  it('with the workers not running: the cold count; running: the fresh count, or the out count into shared buffers', async () => {
+    await shutdownKernelWorkers();
+    const n = above(WASM_THREADING.fresh);
+    expect((await kernelsAsync(arch, randomRows(n, 4, 1))).threads).toBe(0); // below cold
+    await warmKernelWorkers(all);
+    expect((await kernelsAsync(arch, randomRows(below(WASM_THREADING.fresh), 4, 2))).threads).toBe(0);
+    const fresh = await kernelsAsync(arch, randomRows(n, 4, 3));
+    expect(fresh.engine.ran).toBe('wasm-simd');
+    expect(fresh.threads).toBe(all);
+    const sab = () => new Float64Array(new SharedArrayBuffer(n * n * 8));
+    expect((await kernelsAsync(arch, randomRows(n, 4, 3), null, { out: { nngp: sab(), ntk: sab() } })).threads).toBe(0); // below out
+    // the JS kernel keeps the compile runtime's 2^18 entries
+    expect((await kernelsAsync(arch, randomRows(below(2 ** 18), 4, 4), null, { engine: 'js' })).threads).toBe(0);
+    expect((await kernelsAsync(arch, randomRows(above(2 ** 18), 4, 4), null, { engine: 'js' })).threads).toBe(all);
   });
 });
 
