@@ -11,7 +11,9 @@ import type { Expr } from '../symbolic/index.ts';
 import { CompileError, Lowering, declare, type Op } from './lower.ts';
 import { emitBlock, gpuFunctionSources, jsPreamble, newNeeds, type Needs } from './emit.ts';
 import type { GpuMode, RanBackend } from './gpujs.ts';
-import { type Backend, type KernelJob, type ShapeSources, type Vec, Runtime, RuntimeReport, checkOptions, chunks } from './runtime.ts';
+import {
+  type Backend, type KernelJob, type ShapeSources, type Vec, MAX_CELLS_PER_CALL, Runtime, RuntimeReport, checkOptions, chunks,
+} from './runtime.ts';
 import { type Choice, type CostEstimate, type Precision, choosePairwise, estimatePairwiseCost, variantOps } from './runtime-cost.ts';
 
 /** The names f may use besides its parameters, in slot order. */
@@ -206,13 +208,36 @@ function padRows(Y: Vec, M: number, width: number): Vec {
 }
 
 /**
+ * The threaded ('async') kernel's calls per runAsync: from `minCells` output cells on, the rows of
+ * X go in `calls` equal chunks, all posted at once, and the calling thread copies each chunk's
+ * result into K while the workers compute the next. That copy (gpu.js's slice of the output,
+ * then f32 → f64, four columns per cell, into a fresh K whose pages it faults in) is serial work
+ * on the calling thread: at N = 2048, d = 64 (RBF, 2-core VM) it measured 130 ms of CPU with
+ * 4 KiB pages and 40–70 ms with huge pages, against the workers' 2 × 140–160 ms; after a single
+ * call it capped the ideal two-thread speed-up at about 1.5× and 1.7× (test/bench/pairwise.bench.ts
+ * prints the measured parts).
+ */
+export const ASYNC_PIPELINE = { calls: 4, minCells: 2 ** 16 } as const;
+
+/** [first, end) row ranges of equal length (the last padded past N) for the threaded kernel's calls. */
+export function pipelineRows(N: number, blocks: number): { rows: number; parts: [number, number][] } {
+  if (N === 0) return { rows: 0, parts: [] };
+  const cells = N * blocks;
+  const calls = Math.min(N, Math.max(Math.ceil(cells / MAX_CELLS_PER_CALL), cells >= ASYNC_PIPELINE.minCells ? ASYNC_PIPELINE.calls : 1));
+  const rows = Math.max(1, Math.min(Math.ceil(N / calls), Math.floor(MAX_CELLS_PER_CALL / blocks)));
+  const parts: [number, number][] = [];
+  for (let i0 = 0; i0 < N; i0 += rows) parts.push([i0, Math.min(N, i0 + rows)]);
+  return { rows, parts };
+}
+
+/**
  * K (N×M, row-major) from the kernel's result: cell (x = i, y = jb) holds
  * K_i,4jb..4jb+3. Takes the flat Float32Array (cells × 4) or gpu.js's shaped
- * rows of cells.
+ * rows of cells; the result has R ≥ N rows i (those past N are padding).
  */
-function unpackColumns(result: unknown, K: Vec, N: number, M: number): void {
+function unpackColumns(result: unknown, K: Vec, N: number, M: number, R = N): void {
   const blocks = Math.ceil(M / COLS);
-  const flat = result instanceof Float32Array && result.length === N * blocks * COLS ? result : undefined;
+  const flat = result instanceof Float32Array && result.length === R * blocks * COLS ? result : undefined;
   if (!flat && !Array.isArray(result)) throw new Error('gpu.js returned an unexpected result shape');
   if (flat && M % COLS === 0) {
     // tiles of TILE rows: reads stay contiguous, written cache lines are reused by the next block
@@ -220,7 +245,7 @@ function unpackColumns(result: unknown, K: Vec, N: number, M: number): void {
     for (let i0 = 0; i0 < N; i0 += TILE) {
       const i1 = Math.min(N, i0 + TILE);
       for (let jb = 0; jb < blocks; jb++) {
-        for (let i = i0, src = (jb * N + i0) * COLS, dst = i0 * M + jb * COLS; i < i1; i++, src += COLS, dst += M) {
+        for (let i = i0, src = (jb * R + i0) * COLS, dst = i0 * M + jb * COLS; i < i1; i++, src += COLS, dst += M) {
           K[dst] = flat[src]; K[dst + 1] = flat[src + 1]; K[dst + 2] = flat[src + 2]; K[dst + 3] = flat[src + 3];
         }
       }
@@ -233,7 +258,7 @@ function unpackColumns(result: unknown, K: Vec, N: number, M: number): void {
     for (let i = 0; i < N; i++) {
       const dst = i * M + jb * COLS;
       if (flat) {
-        const src = (jb * N + i) * COLS;
+        const src = (jb * R + i) * COLS;
         for (let c = 0; c < width; c++) K[dst + c] = flat[src + c];
       } else {
         const cell = row![i];
@@ -350,6 +375,7 @@ class CompiledPairwise extends RuntimeReport<'pair'> implements PairwiseKernel {
    * cells, against all of Y (and its norms) padded to whole column blocks.
    */
   private *gpuJob(mode: GpuMode, X: Vec, Y: Vec, P: Vec, N: number, M: number, K: Vec): KernelJob<Vec> {
+    if (M === 0) return K; // an empty K (N = 0 makes no chunks): no kernel call
     const { d } = this;
     const [NX, NY] = this.norms(X, Y, N, M);
     const Yp = padRows(Y, M, d), NYp = this.uses.has('ny2') ? padRows(NY, M, 1) : NY;
@@ -385,7 +411,44 @@ class CompiledPairwise extends RuntimeReport<'pair'> implements PairwiseKernel {
       this.rt.record(choice.reason);
       return K;
     }
-    return this.rt.runAsync(this.gpuJob(choice.backend, X, Y, P, N, M, out ?? new Float64Array(N * M)), choice);
+    const K = out ?? new Float64Array(N * M);
+    if (choice.backend === 'async') return this.threadedRun(X, Y, P, N, M, K, choice);
+    return this.rt.runAsync(this.gpuJob(choice.backend, X, Y, P, N, M, K), choice);
+  }
+
+  /**
+   * The threaded kernel over ASYNC_PIPELINE's row chunks: every call posted at once (one kernel
+   * shape, so gpu.js runs them one after another on its workers, each argument set staged at
+   * its call), each result copied into K as it arrives, while the workers compute the next.
+   */
+  private async threadedRun(X: Vec, Y: Vec, P: Vec, N: number, M: number, K: Vec, choice: Choice): Promise<Vec> {
+    const { d } = this;
+    const [NX, NY] = this.norms(X, Y, N, M);
+    const Yp = padRows(Y, M, d), NYp = this.uses.has('ny2') ? padRows(NY, M, 1) : NY;
+    const blocks = Math.ceil(M / COLS);
+    const { rows, parts } = pipelineRows(N, blocks);
+    this.rt.record(choice.reason);
+    if (parts.length === 0 || M === 0) return K; // an empty K: no kernel call
+    const k = this.rt.kernel('async', 'pair', { output: [rows, blocks], loopMaxIterations: d, returnType: 'Array(4)' });
+    const rowsOf = (A: Vec, width: number, i0: number, i1: number): Vec => {
+      if (parts.length === 1 && i1 - i0 === rows) return A;
+      if (i1 - i0 === rows) return A.subarray(i0 * width, i1 * width);
+      const padded = new Float32Array(rows * width); // the last chunk, short of `rows`: zero rows after it
+      padded.set(A.subarray(i0 * width, i1 * width));
+      return padded;
+    };
+    const pending: Promise<unknown>[] = parts.map(([i0, i1]) => {
+      const p = Promise.resolve(k(rowsOf(X, d, i0, i1), Yp, this.uses.has('nx2') ? rowsOf(NX, 1, i0, i1) : NX, NYp, P));
+      p.catch(() => undefined); // each is awaited below; a failure must not surface as unhandled meanwhile
+      return p;
+    });
+    for (let c = 0; c < parts.length; c++) {
+      const [i0, i1] = parts[c];
+      const result = await pending[c];
+      this.rt.record(choice.reason, k);
+      unpackColumns(result, K.subarray(i0 * M, i1 * M), i1 - i0, M, rows);
+    }
+    return K;
   }
 
   dispose(): void {

@@ -646,6 +646,15 @@ describe('run API', () => {
     expect(c.diverged).toEqual([]);
   });
 
+  it('run() reads a Float64Array y0 in place: y0 unchanged, results not views of it, the same bits as a plain array', () => {
+    const before = y0.slice();
+    const a = twin.run({ y0, params: LORENZ_P, t0: 0, dt: 0.01, steps: 30, recordEvery: 10 });
+    expectIdentical(y0, before, 'y0 after run');
+    for (const rec of a.y) expect(rec.buffer).not.toBe(y0.buffer);
+    const b = twin.run({ y0: Array.from(y0), params: LORENZ_P, t0: 0, dt: 0.01, steps: 30, recordEvery: 10 });
+    a.y.forEach((rec, r) => expectIdentical(rec, b.y[r], `record ${r}`));
+  });
+
   it('per-member parameters equal to the shared ones give the same bits', () => {
     const shared = twin.run({ y0, params: LORENZ_P, t0: 0, dt: 0.01, steps: 50 });
     const member = twin.run({ y0, params: [...LORENZ_P, ...LORENZ_P], t0: 0, dt: 0.01, steps: 50 });

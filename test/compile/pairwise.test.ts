@@ -9,6 +9,7 @@ import { parse } from '../../src/symbolic/index.ts';
 import { evaluate } from '../../src/symbolic/index.ts';
 import { compilePairwise, type PairwiseKernel, PAIRWISE_NAMES } from '../../src/compile/index.ts';
 import { CompileError } from '../../src/compile/index.ts';
+import { ASYNC_PIPELINE, pipelineRows } from '../../src/compile/pairwise.ts';
 import { F32_WASM_MODEL, F64_MODEL, boundEvaluator } from '../../src/compile/index.ts';
 import { randomPoints } from './arbitraries.ts';
 
@@ -161,6 +162,35 @@ describe('pairwise backends and refusals', () => {
     await k32.runAsync(X, X, new Float64Array([1])); // 16384 cells
     expect(k32.backend).toBe(availableParallelism() >= 2 ? 'webasm' : 'f64');
     expect(k32.threaded).toBe(availableParallelism() >= 2);
+  });
+
+  it("'async' over several calls (rows in equal chunks, the last padded): the same bits as one webasm call", async () => {
+    const f = parse(KERNELS.mixed), ell = new Float64Array([0.8]);
+    const Xb = randomPoints(5, 1027, 3);
+    const { rows, parts } = pipelineRows(1027, Math.ceil(261 / 4));
+    expect(parts.length).toBe(ASYNC_PIPELINE.calls);
+    expect(parts.at(-1)![1] - parts.at(-1)![0]).toBeLessThan(rows);
+    for (const M of [261, 260]) {
+      const Yb = randomPoints(6, M, 3);
+      const threaded = keep(compilePairwise(f, { d: 3, params: ['ell'], backend: 'async' }));
+      const one = keep(compilePairwise(f, { d: 3, params: ['ell'], backend: 'webasm' }));
+      const a = await threaded.runAsync(Xb, Yb, ell), b = one.run(Xb, Yb, ell);
+      expect(threaded.threaded).toBe(availableParallelism() >= 2);
+      expect(a.length).toBe(1027 * M);
+      let same = 0;
+      for (let i = 0; i < a.length; i++) if (Object.is(a[i], b[i])) same++;
+      expect(same, `M = ${M}`).toBe(a.length);
+    }
+  });
+
+  it('no rows on either side: an empty K from every backend, no kernel call', async () => {
+    const f = parse(KERNELS.rbf), ell = new Float64Array([1]);
+    for (const backend of ['f64', 'webasm', 'async'] as const) {
+      const k = keep(compilePairwise(f, { d, params: ['ell'], backend }));
+      const call = (A: Float64Array, B: Float64Array) => (backend === 'async' ? k.runAsync(A, B, ell) : k.run(A, B, ell));
+      expect((await call(X, new Float64Array(0))).length, backend).toBe(0);
+      expect((await call(new Float64Array(0), X)).length, backend).toBe(0);
+    }
   });
 
   it('refuses bad shapes, unknown names and bad d', () => {

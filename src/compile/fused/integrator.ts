@@ -69,7 +69,7 @@ class FusedIntegrator implements Integrator {
   }
 
   run(opts: RunOptions): IntegratorResult {
-    const plan = planRun(opts, this);
+    const plan = planRun(opts, this, true); // synchronous: y0 cannot change under the run
     const choice = this.choose(plan.B, plan.steps, plan.schedule.length, false);
     if (choice.backend === 'f64') {
       this.rt.record(choice.reason);

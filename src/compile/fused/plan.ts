@@ -100,6 +100,7 @@ export interface Plan {
   readonly B: number;
   readonly layout: ParamLayout;
   readonly P: ArrayLike<number>;
+  /** the caller's own array when planRun borrowed it: only read */
   readonly y0: Float64Array;
   readonly t0: number;
   readonly h: number;
@@ -113,11 +114,16 @@ export interface Plan {
 
 const PLACEHOLDER = new Float64Array(1);
 
-/** Validates run options for a system with these state variables and parameters. */
-export function planRun(o: RunOptions, names: { readonly state: readonly string[]; readonly params: readonly string[] }): Plan {
+/**
+ * Validates run options for a system with these state variables and parameters. `borrow`: a
+ * Float64Array y0 is used as it is, not copied (for runs that finish before returning; the
+ * runs only read it): the copy's fresh pages measured 5 % of the f64 twin's time on Lorenz,
+ * 10^5 members × 100 steps.
+ */
+export function planRun(o: RunOptions, names: { readonly state: readonly string[]; readonly params: readonly string[] }, borrow = false): Plan {
   const D = names.state.length, nP = names.params.length;
   if (!o || typeof o !== 'object') throw new ArgumentError('run expects { y0, params, t0, dt | t1, steps }');
-  const y0 = Float64Array.from(o.y0 ?? []);
+  const y0 = borrow && o.y0 instanceof Float64Array ? o.y0 : Float64Array.from(o.y0 ?? []);
   if (y0.length === 0 || y0.length % D !== 0) {
     throw new ArgumentError(`y0 has length ${y0.length}, not a positive multiple of ${D} (${names.state.join(', ')})`);
   }
