@@ -26,7 +26,6 @@ import { Rng } from '../numeric/index.ts';
 import { erf } from '../numeric/index.ts';
 import { InputError, IntegrationError } from '../core/index.ts';
 import type { DenseParams } from './finite.ts';
-import { affineRows, backRows, accumulateWeightGrad, accumulateWeightGrad2 } from './dense-rows.ts';
 import type { Parameterization } from './architecture.ts';
 
 /** 'linear' (φ(x) = x) is for analytic checks: the critic is then affine in x. */
@@ -67,6 +66,10 @@ interface Workspace {
   pre: Float64Array[];
   /** a_l = φ(h_l), hidden l */
   post: Float64Array[];
+  /** φ'(h_l), hidden l (set by forwardPass) */
+  dphi: Float64Array[];
+  /** φ''(h_l), hidden l (set by forwardPass; stays 0 for relu and linear) */
+  d2phi: Float64Array[];
   /** e_l (before φ'), hidden l */
   e: Float64Array[];
   /** δ_l, l = 0..K−1 (δ_{K−1} = 1) */
@@ -83,11 +86,226 @@ interface Workspace {
   u: Float64Array;
   /** row weights (N) */
   w: Float64Array;
+  /** α D[i, o] and α F[i, o] transposed (N × widest layer output), for the weight gradients */
+  ct: Float64Array;
+  ft: Float64Array;
+  kernels: KernelScratch;
 }
 
 function checkPositiveInt(what: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) throw new CriticInputError(`${what} must be a positive integer, got ${String(v)}`);
   return v;
+}
+
+// ---------------------------------------------------------------- register-blocked dense kernels
+// The generic passes' products, blocked so that each loaded weight or input serves several
+// rows or outputs. Every entry is the same sum as in dense-rows.ts: the same terms, the
+// same grouping, the same order, so the numbers are the same to the last bit (tested in
+// test/ntk/critic-kernels.test.ts). A block that runs past the last output or input
+// column repeats the last one (the same sum again, stored twice).
+
+/** H[i, o] = α Σ_k W[o, k] A[i, k] (+ β b[o] when withBias): as affineRows, outputs in pairs. */
+function affineBlocked(P: Float64Array, p: DenseParams, A: Float64Array, n: number, H: Float64Array, withBias: boolean): void {
+  const { nIn, nOut, w, b, alpha, beta } = p;
+  const hasBias = withBias && b >= 0;
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    const a0 = i * nIn, a1 = a0 + nIn, a2 = a1 + nIn, a3 = a2 + nIn;
+    const h0 = i * nOut, h1 = h0 + nOut, h2 = h1 + nOut, h3 = h2 + nOut;
+    for (let o = 0; o < nOut; o += 2) {
+      const ob = o + 1 < nOut ? o + 1 : o;
+      const wa = w + o * nIn, wb = w + ob * nIn;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0, t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+      for (let k = 0; k < nIn; k++) {
+        const va = P[wa + k], vb = P[wb + k];
+        const x0 = A[a0 + k], x1 = A[a1 + k], x2 = A[a2 + k], x3 = A[a3 + k];
+        s0 += va * x0; s1 += va * x1; s2 += va * x2; s3 += va * x3;
+        t0 += vb * x0; t1 += vb * x1; t2 += vb * x2; t3 += vb * x3;
+      }
+      const ba = hasBias ? beta * P[b + o] : 0, bb = hasBias ? beta * P[b + ob] : 0;
+      H[h0 + o] = alpha * s0 + ba; H[h1 + o] = alpha * s1 + ba; H[h2 + o] = alpha * s2 + ba; H[h3 + o] = alpha * s3 + ba;
+      H[h0 + ob] = alpha * t0 + bb; H[h1 + ob] = alpha * t1 + bb; H[h2 + ob] = alpha * t2 + bb; H[h3 + ob] = alpha * t3 + bb;
+    }
+  }
+  for (; i < n; i++) {
+    const ai = i * nIn;
+    for (let o = 0; o < nOut; o++) {
+      const wo = w + o * nIn;
+      let s = 0;
+      for (let k = 0; k < nIn; k++) s += P[wo + k] * A[ai + k];
+      H[i * nOut + o] = alpha * s + (hasBias ? beta * P[b + o] : 0);
+    }
+  }
+}
+
+/** Scratch of the blocked kernels (grown as needed). */
+interface KernelScratch {
+  /** Wᵀ of one layer (n_in × n_out) */
+  wt: Float64Array;
+  /** indices of the outputs a row block uses */
+  idx: Int32Array;
+  /** the block's coefficients α D[i, o], four (or one) per used output */
+  coef: Float64Array;
+}
+
+function kernelScratch(s: KernelScratch, weights: number, outputs: number): KernelScratch {
+  if (s.wt.length < weights) s.wt = new Float64Array(weights);
+  if (s.idx.length < outputs) { s.idx = new Int32Array(outputs); s.coef = new Float64Array(4 * outputs); }
+  return s;
+}
+
+/**
+ * E[i, k] = α Σ_o D[i, o] W[o, k] (E: n × nIn, overwritten): as backRows (the same
+ * outputs left out: those whose coefficients are all zero in the row block), but each
+ * sum kept in a register and read along a row of Wᵀ, two inputs at a time.
+ */
+function backBlocked(P: Float64Array, p: DenseParams, D: Float64Array, n: number, E: Float64Array, scratch: KernelScratch): void {
+  const { nIn, nOut, w, alpha } = p;
+  const s = kernelScratch(scratch, nIn * nOut, nOut);
+  const wt = s.wt, idx = s.idx, coef = s.coef;
+  for (let o = 0; o < nOut; o++) for (let k = 0, wo = w + o * nIn; k < nIn; k++) wt[k * nOut + o] = P[wo + k];
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    const d0 = i * nOut;
+    let m = 0;
+    for (let o = 0; o < nOut; o++) {
+      const g0 = alpha * D[d0 + o], g1 = alpha * D[d0 + nOut + o], g2 = alpha * D[d0 + 2 * nOut + o], g3 = alpha * D[d0 + 3 * nOut + o];
+      if (g0 === 0 && g1 === 0 && g2 === 0 && g3 === 0) continue;
+      idx[m] = o; coef[4 * m] = g0; coef[4 * m + 1] = g1; coef[4 * m + 2] = g2; coef[4 * m + 3] = g3; m++;
+    }
+    const r0 = i * nIn, r1 = r0 + nIn, r2 = r1 + nIn, r3 = r2 + nIn;
+    for (let k = 0; k < nIn; k += 2) {
+      const kb = k + 1 < nIn ? k + 1 : k;
+      const ta = k * nOut, tb = kb * nOut;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0, t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+      if (m === nOut) { // every output used (idx[j] = j): read Wᵀ directly
+        for (let j = 0; j < m; j++) {
+          const va = wt[ta + j], vb = wt[tb + j];
+          const g0 = coef[4 * j], g1 = coef[4 * j + 1], g2 = coef[4 * j + 2], g3 = coef[4 * j + 3];
+          s0 += g0 * va; s1 += g1 * va; s2 += g2 * va; s3 += g3 * va;
+          t0 += g0 * vb; t1 += g1 * vb; t2 += g2 * vb; t3 += g3 * vb;
+        }
+      } else {
+        for (let j = 0; j < m; j++) {
+          const o = idx[j], va = wt[ta + o], vb = wt[tb + o];
+          const g0 = coef[4 * j], g1 = coef[4 * j + 1], g2 = coef[4 * j + 2], g3 = coef[4 * j + 3];
+          s0 += g0 * va; s1 += g1 * va; s2 += g2 * va; s3 += g3 * va;
+          t0 += g0 * vb; t1 += g1 * vb; t2 += g2 * vb; t3 += g3 * vb;
+        }
+      }
+      E[r0 + k] = s0; E[r1 + k] = s1; E[r2 + k] = s2; E[r3 + k] = s3;
+      E[r0 + kb] = t0; E[r1 + kb] = t1; E[r2 + kb] = t2; E[r3 + kb] = t3;
+    }
+  }
+  for (; i < n; i++) {
+    const di = i * nOut, r = i * nIn;
+    let m = 0;
+    for (let o = 0; o < nOut; o++) {
+      const g = alpha * D[di + o];
+      if (g === 0) continue;
+      idx[m] = o; coef[m] = g; m++;
+    }
+    for (let k = 0; k < nIn; k++) {
+      const t = k * nOut;
+      let sum = 0;
+      for (let j = 0; j < m; j++) sum += coef[j] * wt[t + idx[j]];
+      E[r + k] = sum;
+    }
+  }
+}
+
+/** ct[o·n + i] = α D[i, o]: a layer's coefficients, one output's rows contiguous. */
+function scaledTranspose(D: Float64Array, n: number, nOut: number, alpha: number, ct: Float64Array): void {
+  for (let i = 0; i < n; i++) for (let o = 0, r = i * nOut; o < nOut; o++) ct[o * n + i] = alpha * D[r + o];
+}
+
+/**
+ * grad_W[o, k] += α Σ_i D[i, o] A[i, k]; grad_b[o] += β Σ_i D[i, o]: as
+ * accumulateWeightGrad (rows in fours, a four left out when its coefficients are all
+ * zero), with grad_W[o, k] in a register for two outputs × four inputs.
+ */
+function weightGradBlocked(grad: Float64Array, p: DenseParams, D: Float64Array, A: Float64Array, n: number, ct: Float64Array): void {
+  const { nIn, nOut, w, b, alpha, beta } = p;
+  if (b >= 0) {
+    for (let i = 0; i < n; i++) for (let o = 0; o < nOut; o++) grad[b + o] += beta * D[i * nOut + o];
+  }
+  scaledTranspose(D, n, nOut, alpha, ct);
+  const n4 = n - (n % 4);
+  for (let oa = 0; oa < nOut; oa += 2) {
+    const ob = oa + 1 < nOut ? oa + 1 : oa;
+    const ca = oa * n, cb = ob * n, wa = w + oa * nIn, wb = w + ob * nIn;
+    for (let k0 = 0; k0 < nIn; k0 += 4) {
+      const k1 = k0 + 1 < nIn ? k0 + 1 : k0, k2 = k0 + 2 < nIn ? k0 + 2 : k1, k3 = k0 + 3 < nIn ? k0 + 3 : k2;
+      let ga0 = grad[wa + k0], ga1 = grad[wa + k1], ga2 = grad[wa + k2], ga3 = grad[wa + k3];
+      let gb0 = grad[wb + k0], gb1 = grad[wb + k1], gb2 = grad[wb + k2], gb3 = grad[wb + k3];
+      for (let i = 0; i < n4; i += 4) {
+        const a0 = ct[ca + i], a1 = ct[ca + i + 1], a2 = ct[ca + i + 2], a3 = ct[ca + i + 3];
+        const b0 = ct[cb + i], b1 = ct[cb + i + 1], b2 = ct[cb + i + 2], b3 = ct[cb + i + 3];
+        const onA = !(a0 === 0 && a1 === 0 && a2 === 0 && a3 === 0), onB = !(b0 === 0 && b1 === 0 && b2 === 0 && b3 === 0);
+        if (!onA && !onB) continue;
+        const r0 = i * nIn, r1 = r0 + nIn, r2 = r1 + nIn, r3 = r2 + nIn;
+        let x0 = A[r0 + k0], x1 = A[r1 + k0], x2 = A[r2 + k0], x3 = A[r3 + k0];
+        if (onA) ga0 += a0 * x0 + a1 * x1 + a2 * x2 + a3 * x3;
+        if (onB) gb0 += b0 * x0 + b1 * x1 + b2 * x2 + b3 * x3;
+        x0 = A[r0 + k1]; x1 = A[r1 + k1]; x2 = A[r2 + k1]; x3 = A[r3 + k1];
+        if (onA) ga1 += a0 * x0 + a1 * x1 + a2 * x2 + a3 * x3;
+        if (onB) gb1 += b0 * x0 + b1 * x1 + b2 * x2 + b3 * x3;
+        x0 = A[r0 + k2]; x1 = A[r1 + k2]; x2 = A[r2 + k2]; x3 = A[r3 + k2];
+        if (onA) ga2 += a0 * x0 + a1 * x1 + a2 * x2 + a3 * x3;
+        if (onB) gb2 += b0 * x0 + b1 * x1 + b2 * x2 + b3 * x3;
+        x0 = A[r0 + k3]; x1 = A[r1 + k3]; x2 = A[r2 + k3]; x3 = A[r3 + k3];
+        if (onA) ga3 += a0 * x0 + a1 * x1 + a2 * x2 + a3 * x3;
+        if (onB) gb3 += b0 * x0 + b1 * x1 + b2 * x2 + b3 * x3;
+      }
+      for (let i = n4; i < n; i++) {
+        const a = ct[ca + i], bc = ct[cb + i], r = i * nIn;
+        if (a !== 0) { ga0 += a * A[r + k0]; ga1 += a * A[r + k1]; ga2 += a * A[r + k2]; ga3 += a * A[r + k3]; }
+        if (bc !== 0) { gb0 += bc * A[r + k0]; gb1 += bc * A[r + k1]; gb2 += bc * A[r + k2]; gb3 += bc * A[r + k3]; }
+      }
+      grad[wa + k0] = ga0; grad[wa + k1] = ga1; grad[wa + k2] = ga2; grad[wa + k3] = ga3;
+      grad[wb + k0] = gb0; grad[wb + k1] = gb1; grad[wb + k2] = gb2; grad[wb + k3] = gb3;
+    }
+  }
+}
+
+/**
+ * grad_W[o, k] += α Σ_i (D[i, o] A[i, k] + F[i, o] B[i, k]) and grad_b[o] += β Σ_i D[i, o]:
+ * as accumulateWeightGrad2 (rows in pairs), with grad_W[o, k] in a register for two
+ * outputs × two inputs.
+ */
+function weightGrad2Blocked(grad: Float64Array, p: DenseParams, D: Float64Array, A: Float64Array, F: Float64Array, B: Float64Array, n: number, ct: Float64Array, ft: Float64Array): void {
+  const { nIn, nOut, w, b, alpha, beta } = p;
+  if (b >= 0) {
+    for (let i = 0; i < n; i++) for (let o = 0; o < nOut; o++) grad[b + o] += beta * D[i * nOut + o];
+  }
+  scaledTranspose(D, n, nOut, alpha, ct);
+  scaledTranspose(F, n, nOut, alpha, ft);
+  const n2 = n - (n % 2);
+  for (let oa = 0; oa < nOut; oa += 2) {
+    const ob = oa + 1 < nOut ? oa + 1 : oa;
+    const ca = oa * n, cb = ob * n, wa = w + oa * nIn, wb = w + ob * nIn;
+    for (let k0 = 0; k0 < nIn; k0 += 2) {
+      const k1 = k0 + 1 < nIn ? k0 + 1 : k0;
+      let ga0 = grad[wa + k0], ga1 = grad[wa + k1], gb0 = grad[wb + k0], gb1 = grad[wb + k1];
+      for (let i = 0; i < n2; i += 2) {
+        const ca0 = ct[ca + i], ca1 = ct[ca + i + 1], ea0 = ft[ca + i], ea1 = ft[ca + i + 1];
+        const cb0 = ct[cb + i], cb1 = ct[cb + i + 1], eb0 = ft[cb + i], eb1 = ft[cb + i + 1];
+        const r0 = i * nIn, r1 = r0 + nIn;
+        let x0 = A[r0 + k0], x1 = A[r1 + k0], y0 = B[r0 + k0], y1 = B[r1 + k0];
+        ga0 += ca0 * x0 + ca1 * x1 + ea0 * y0 + ea1 * y1;
+        gb0 += cb0 * x0 + cb1 * x1 + eb0 * y0 + eb1 * y1;
+        x0 = A[r0 + k1]; x1 = A[r1 + k1]; y0 = B[r0 + k1]; y1 = B[r1 + k1];
+        ga1 += ca0 * x0 + ca1 * x1 + ea0 * y0 + ea1 * y1;
+        gb1 += cb0 * x0 + cb1 * x1 + eb0 * y0 + eb1 * y1;
+      }
+      if (n2 < n) {
+        const r = n2 * nIn, c = ct[ca + n2], e = ft[ca + n2], cB = ct[cb + n2], eB = ft[cb + n2];
+        ga0 += c * A[r + k0] + e * B[r + k0]; ga1 += c * A[r + k1] + e * B[r + k1];
+        gb0 += cB * A[r + k0] + eB * B[r + k0]; gb1 += cB * A[r + k1] + eB * B[r + k1];
+      }
+      grad[wa + k0] = ga0; grad[wa + k1] = ga1; grad[wb + k0] = gb0; grad[wb + k1] = gb1;
+    }
+  }
 }
 
 /** A seeded MLP critic (see the module comment for conventions). */
@@ -104,9 +322,6 @@ export class MlpCritic {
   private ws: Workspace | null = null;
   /** one hidden ReLU layer: the fused passes (shallowForward, shallowReverse) replace the generic ones */
   private readonly shallowRelu: boolean;
-  private readonly phi: (x: number) => number;
-  private readonly dphi: (x: number) => number;
-  private readonly d2phi: (x: number) => number;
 
   constructor(opts: CriticOptions, params?: Float64Array) {
     this.d = checkPositiveInt('d', opts.d);
@@ -124,23 +339,6 @@ export class MlpCritic {
     if (bStd !== null && !(Number.isFinite(bStd) && bStd >= 0)) throw new CriticInputError(`bStd must be a finite number ≥ 0 or null, got ${String(bStd)}`);
     this.wStd = wStd;
     this.bStd = bStd;
-    if (act === 'relu') {
-      this.phi = (x) => (x > 0 ? x : 0);
-      this.dphi = (x) => (x > 0 ? 1 : 0);
-      this.d2phi = () => 0;
-    } else if (act === 'tanh') {
-      this.phi = Math.tanh;
-      this.dphi = (x) => { const t = Math.tanh(x); return 1 - t * t; };
-      this.d2phi = (x) => { const t = Math.tanh(x); return -2 * t * (1 - t * t); };
-    } else if (act === 'linear') {
-      this.phi = (x) => x;
-      this.dphi = () => 1;
-      this.d2phi = () => 0;
-    } else {
-      this.phi = erf;
-      this.dphi = (x) => TWO_OVER_SQRT_PI * Math.exp(-x * x);
-      this.d2phi = (x) => -2 * x * TWO_OVER_SQRT_PI * Math.exp(-x * x);
-    }
     const widths = [this.d, ...this.hidden, 1];
     const layers: DenseParams[] = [];
     let offset = 0;
@@ -194,30 +392,48 @@ export class MlpCritic {
     const K = this.layers.length;
     const hiddenArrays = () => this.hidden.map((h) => new Float64Array(cap * h));
     const allArrays = () => this.layers.map((p) => new Float64Array(cap * p.nOut));
+    const widest = Math.max(...this.hidden, 1);
     const ws: Workspace = {
-      cap, pre: allArrays(), post: hiddenArrays(), e: hiddenArrays(), delta: allArrays(),
+      cap, pre: allArrays(), post: hiddenArrays(), dphi: hiddenArrays(), d2phi: hiddenArrays(), e: hiddenArrays(), delta: allArrays(),
       hdot: hiddenArrays(), adot: hiddenArrays(), hbar: allArrays(),
       g: new Float64Array(cap * this.d), u: new Float64Array(cap * this.d), w: new Float64Array(cap),
+      ct: new Float64Array(cap * widest), ft: new Float64Array(cap * widest),
+      kernels: this.ws?.kernels ?? { wt: new Float64Array(0), idx: new Int32Array(0), coef: new Float64Array(0) },
     };
     ws.delta[K - 1].fill(1);
     this.ws = ws;
     return ws;
   }
 
-  /** h_l and a_l for rows 0..n−1 of X (into the workspace). */
+  /** h_l, a_l = φ(h_l), φ'(h_l), φ''(h_l) for rows 0..n−1 of X (into the workspace). */
   private forwardPass(ws: Workspace, X: Float64Array, n: number): void {
     const P = this.params;
     const K = this.layers.length;
-    const phi = this.phi;
     for (let l = 0; l < K; l++) {
       const p = this.layers[l];
       const H = ws.pre[l];
-      affineRows(P, p, l === 0 ? X : ws.post[l - 1], n, H, true);
-      if (l < K - 1) {
-        const Aout = ws.post[l];
-        const m = n * p.nOut;
-        for (let t = 0; t < m; t++) Aout[t] = phi(H[t]);
-      }
+      affineBlocked(P, p, l === 0 ? X : ws.post[l - 1], n, H, true);
+      if (l < K - 1) this.activate(H, ws.post[l], ws.dphi[l], ws.d2phi[l], n * p.nOut);
+    }
+  }
+
+  /** A[t] = φ(H[t]), Dp[t] = φ'(H[t]), D2[t] = φ''(H[t]) (D2 untouched, so 0, where φ'' = 0). */
+  private activate(H: Float64Array, A: Float64Array, Dp: Float64Array, D2: Float64Array, m: number): void {
+    switch (this.activation) {
+      case 'relu':
+        for (let t = 0; t < m; t++) { const h = H[t]; const on = h > 0; A[t] = on ? h : 0; Dp[t] = on ? 1 : 0; }
+        return;
+      case 'tanh':
+        for (let t = 0; t < m; t++) { const a = Math.tanh(H[t]); const s = 1 - a * a; A[t] = a; Dp[t] = s; D2[t] = -2 * a * s; }
+        return;
+      case 'linear':
+        for (let t = 0; t < m; t++) { A[t] = H[t]; Dp[t] = 1; }
+        return;
+      case 'erf':
+        for (let t = 0; t < m; t++) {
+          const h = H[t], e = Math.exp(-h * h);
+          A[t] = erf(h); Dp[t] = TWO_OVER_SQRT_PI * e; D2[t] = -2 * h * TWO_OVER_SQRT_PI * e;
+        }
     }
   }
 
@@ -225,26 +441,24 @@ export class MlpCritic {
   private unitBackward(ws: Workspace, n: number): void {
     const P = this.params;
     const K = this.layers.length;
-    const dphi = this.dphi;
     for (let l = K - 2; l >= 0; l--) {
-      const E = ws.e[l], D = ws.delta[l], H = ws.pre[l];
-      backRows(P, this.layers[l + 1], ws.delta[l + 1], n, E);
+      const E = ws.e[l], D = ws.delta[l], Dp = ws.dphi[l];
+      backBlocked(P, this.layers[l + 1], ws.delta[l + 1], n, E, ws.kernels);
       const m = n * this.layers[l].nOut;
-      for (let t = 0; t < m; t++) D[t] = dphi(H[t]) * E[t];
+      for (let t = 0; t < m; t++) D[t] = Dp[t] * E[t];
     }
-    backRows(P, this.layers[0], ws.delta[0], n, ws.g);
+    backBlocked(P, this.layers[0], ws.delta[0], n, ws.g, ws.kernels);
   }
 
   /** ḣ_l, ȧ_l along the row directions ws.u (after unitBackward). */
   private tangentPass(ws: Workspace, n: number): void {
     const P = this.params;
     const K = this.layers.length;
-    const dphi = this.dphi;
     for (let l = 0; l < K - 1; l++) {
-      const Hd = ws.hdot[l], Ad = ws.adot[l], H = ws.pre[l];
-      affineRows(P, this.layers[l], l === 0 ? ws.u : ws.adot[l - 1], n, Hd, false);
+      const Hd = ws.hdot[l], Ad = ws.adot[l], Dp = ws.dphi[l];
+      affineBlocked(P, this.layers[l], l === 0 ? ws.u : ws.adot[l - 1], n, Hd, false);
       const m = n * this.layers[l].nOut;
-      for (let t = 0; t < m; t++) Ad[t] = dphi(H[t]) * Hd[t];
+      for (let t = 0; t < m; t++) Ad[t] = Dp[t] * Hd[t];
     }
   }
 
@@ -255,33 +469,29 @@ export class MlpCritic {
   private reverse(ws: Workspace, X: Float64Array, n: number, withU: boolean, grad: Float64Array): void {
     const P = this.params;
     const K = this.layers.length;
-    const dphi = this.dphi, d2phi = this.d2phi;
     const top = ws.hbar[K - 1];
     for (let i = 0; i < n; i++) top[i] = ws.w[i];
     for (let l = K - 1; l >= 0; l--) {
       const p = this.layers[l];
       const Hb = ws.hbar[l];
-      if (withU) accumulateWeightGrad2(grad, p, Hb, l === 0 ? X : ws.post[l - 1], ws.delta[l], l === 0 ? ws.u : ws.adot[l - 1], n);
-      else accumulateWeightGrad(grad, p, Hb, l === 0 ? X : ws.post[l - 1], n);
+      if (withU) weightGrad2Blocked(grad, p, Hb, l === 0 ? X : ws.post[l - 1], ws.delta[l], l === 0 ? ws.u : ws.adot[l - 1], n, ws.ct, ws.ft);
+      else weightGradBlocked(grad, p, Hb, l === 0 ? X : ws.post[l - 1], n, ws.ct);
       if (l === 0) break;
-      const Hprev = ws.pre[l - 1], Hbp = ws.hbar[l - 1];
-      backRows(P, p, Hb, n, Hbp);
+      const Dp = ws.dphi[l - 1], Hbp = ws.hbar[l - 1];
+      backBlocked(P, p, Hb, n, Hbp, ws.kernels);
       const m = n * p.nIn;
       if (withU) {
-        const Hd = ws.hdot[l - 1], E = ws.e[l - 1];
-        for (let t = 0; t < m; t++) {
-          const h = Hprev[t];
-          Hbp[t] = dphi(h) * Hbp[t] + d2phi(h) * Hd[t] * E[t];
-        }
+        const D2 = ws.d2phi[l - 1], Hd = ws.hdot[l - 1], E = ws.e[l - 1];
+        for (let t = 0; t < m; t++) Hbp[t] = Dp[t] * Hbp[t] + D2[t] * Hd[t] * E[t];
       } else {
-        for (let t = 0; t < m; t++) Hbp[t] *= dphi(Hprev[t]);
+        for (let t = 0; t < m; t++) Hbp[t] *= Dp[t];
       }
     }
   }
 
   /**
    * forwardPass, and unitBackward when withGradient, for one hidden ReLU layer in one pass
-   * per row that skips inactive units. Every sum adds the same nonzero terms in the same
+   * per row (per four rows when d ≠ 2) that skips inactive units. Every sum adds the same nonzero terms in the same
    * order as the generic passes, so the numbers are the same (the sign of a zero aside).
    * Writes ws.pre[0] (h_0), ws.pre[1] (f) and, when withGradient, ws.g.
    */
@@ -292,7 +502,43 @@ export class MlpCritic {
     const b0 = L0.b, hasB0 = b0 >= 0;
     const bias1 = L1.b >= 0 ? L1.beta * P[L1.b] : 0;
     const pre = ws.pre[0], f = ws.pre[1], g = ws.g;
-    for (let i = 0; i < n; i++) {
+    let i = 0;
+    if (d !== 2) { // rows in fours: each weight row read once per four rows (each row's sums as below)
+      for (; i + 3 < n; i += 4) {
+        const x0 = i * d, x1 = x0 + d, x2 = x1 + d, x3 = x2 + d, h0 = i * H, h1 = h0 + H, h2 = h1 + H, h3 = h2 + H;
+        if (withGradient) g.fill(0, x0, x0 + 4 * d);
+        let f0 = 0, f1 = 0, f2 = 0, f3 = 0;
+        for (let o = 0; o < H; o++) {
+          const wo = w0 + o * d;
+          let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+          for (let k = 0; k < d; k++) { const wk = P[wo + k]; s0 += wk * X[x0 + k]; s1 += wk * X[x1 + k]; s2 += wk * X[x2 + k]; s3 += wk * X[x3 + k]; }
+          const bias = hasB0 ? beta0 * P[b0 + o] : 0;
+          const q0 = a0 * s0 + bias, q1 = a0 * s1 + bias, q2 = a0 * s2 + bias, q3 = a0 * s3 + bias;
+          pre[h0 + o] = q0; pre[h1 + o] = q1; pre[h2 + o] = q2; pre[h3 + o] = q3;
+          const on0 = q0 > 0, on1 = q1 > 0, on2 = q2 > 0, on3 = q3 > 0;
+          if (!on0 && !on1 && !on2 && !on3) continue;
+          const v = P[w1 + o];
+          if (on0) f0 += v * q0;
+          if (on1) f1 += v * q1;
+          if (on2) f2 += v * q2;
+          if (on3) f3 += v * q3;
+          if (!withGradient) continue;
+          const c = a0 * (a1 * v);
+          // the active rows' ∇f, two rows per pass over the weight row
+          let ra = -1;
+          for (let r = 0; r < 4; r++) {
+            if (!(r === 0 ? on0 : r === 1 ? on1 : r === 2 ? on2 : on3)) continue;
+            const xr = x0 + r * d;
+            if (ra < 0) { ra = xr; continue; }
+            for (let k = 0; k < d; k++) { const t = c * P[wo + k]; g[ra + k] += t; g[xr + k] += t; }
+            ra = -1;
+          }
+          if (ra >= 0) for (let k = 0; k < d; k++) g[ra + k] += c * P[wo + k];
+        }
+        f[i] = a1 * f0 + bias1; f[i + 1] = a1 * f1 + bias1; f[i + 2] = a1 * f2 + bias1; f[i + 3] = a1 * f3 + bias1;
+      }
+    }
+    for (; i < n; i++) {
       const xi = i * d, hi = i * H;
       let sf = 0;
       if (d === 2) { // the plane (the particle model): a row's x and ∇f stay in registers
