@@ -13,11 +13,11 @@
 // so the empirical NTK factorises per layer (no N×P Jacobian is formed):
 //   Θ(x, x') = Σ_l α_l² (δ_l·δ_l')(a_{l−1}·a_{l−1}') + [bias] β_l² (δ_l·δ_l').
 
-import { Rng } from '../numeric/index.ts';
+import { Rng, matmul, matmulTransB, gramRows } from '../numeric/index.ts';
 import type { Architecture } from './architecture.ts';
 import { type Inputs, type Matrix, toMatrix, KernelInputError } from './kernels.ts';
 import { ArgumentError } from '../core/index.ts';
-import { affineRows, backRows, accumulateWeightGrad } from './dense-rows.ts';
+import { accumulateWeightGrad } from './dense-rows.ts';
 
 
 /** Where one dense layer's parameters sit in the flat parameter vector. */
@@ -54,29 +54,27 @@ export interface ForwardCache {
   readonly out: Float64Array;
 }
 
-/** G = A Bᵀ for A (N1 × n), B (N2 × n), both row-major. */
+/** G = A Bᵀ for A (N1 × n), B (N2 × n), both row-major (the symmetric half mirrored when A is B). */
 function gramOf(A: Float64Array, B: Float64Array, N1: number, N2: number, n: number): Float64Array {
-  const G = new Float64Array(N1 * N2);
-  for (let i = 0; i < N1; i++) {
-    const a = i * n;
-    for (let j = 0; j < N2; j++) {
-      const b = j * n;
-      let s = 0;
-      for (let k = 0; k < n; k++) s += A[a + k] * B[b + k];
-      G[i * N2 + j] = s;
-    }
-  }
-  return G;
+  return A === B && N1 === N2 ? gramRows(A, N1, n) : matmulTransB(A, B, N1, n, N2);
 }
 
-/**
- * Y[i, o] = α·Σ_k W[o, k]·A[i, k] (+ β·b[o]): rows of A in blocks of four, so each
- * row of W is read once per block.
- */
+/** H[i, o] = α·Σ_k A[i, k]·W[o, k] (+ β·b[o]), the sum over k ascending from +0. */
 function denseForward(P: Float64Array, p: DenseParams, A: Float64Array, N: number): Float64Array {
-  const H = new Float64Array(N * p.nOut);
-  affineRows(P, p, A, N, H, true);
+  const { nIn, nOut, w, b, alpha, beta } = p;
+  const H = matmulTransB(A, P.subarray(w, w + nOut * nIn), N, nIn, nOut);
+  for (let i = 0; i < N; i++) {
+    for (let o = 0; o < nOut; o++) H[i * nOut + o] = alpha * H[i * nOut + o] + (b >= 0 ? beta * P[b + o] : 0);
+  }
   return H;
+}
+
+/** E[i, k] = Σ_o (α·D[i, o])·W[o, k] (E: N × nIn), the sum over o ascending from +0. */
+function denseBackward(P: Float64Array, p: DenseParams, D: Float64Array, N: number): Float64Array {
+  const { nIn, nOut, w, alpha } = p;
+  const G = new Float64Array(N * nOut);
+  for (let t = 0; t < G.length; t++) G[t] = alpha * D[t];
+  return matmul(G, P.subarray(w, w + nOut * nIn), N, nOut, nIn);
 }
 
 /** A finite-width network of an architecture (see the module comment for the conventions). */
@@ -188,8 +186,7 @@ export class FiniteNetwork {
       const Dn = deltas[l];
       const H = cache.pre[l - 1];
       const dphi = this.arch.activations[l - 1].dphi;
-      const D = new Float64Array(N * p.nIn);
-      backRows(P, p, Dn, N, D);
+      const D = denseBackward(P, p, Dn, N);
       for (let t = 0; t < D.length; t++) D[t] *= dphi(H[t]);
       deltas[l - 1] = D;
     }
@@ -230,9 +227,7 @@ export class FiniteNetwork {
     const D1 = this.backward(cache)[0];
     const p = this.layers[0];
     const N = cache.n;
-    const out = new Float64Array(N * this.d);
-    backRows(this.params, p, D1, N, out);
-    return { data: out, rows: N, cols: this.d };
+    return { data: denseBackward(this.params, p, D1, N), rows: N, cols: this.d };
   }
 }
 

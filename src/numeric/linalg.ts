@@ -34,18 +34,148 @@ export function transpose(a: ArrayLike<number>, m: number, n: number): Float64Ar
   return out;
 }
 
-/** (m×k)·(k×n) → m×n. */
+/**
+ * (m×k)·(k×n) → m×n. Each entry is summed from +0 over p = 0..k−1 in ascending order,
+ * skipping the terms whose a[i, p] is exactly 0 (so 0·∞ and 0·NaN contribute nothing):
+ * bit-identical to the plain i-p-j loop, computed in 4×4 register tiles over blocks of
+ * KC values of p (a partial sum parked in `out` between blocks is the same double), with
+ * each 4-column panel of B copied to a contiguous scratch once per block.
+ */
 export function matmul(a: ArrayLike<number>, b: ArrayLike<number>, m: number, k: number, n: number, out = new Float64Array(m * n)): Float64Array {
   if (a.length !== m * k || b.length !== k * n) throw new ArgumentError(`matmul: shapes ${m}×${k} and ${k}×${n} do not match lengths ${a.length}, ${b.length}`);
-  out.fill(0);
+  if (out.length < m * n) throw new ArgumentError(`matmul: output has length ${out.length}, needs ${m * n}`);
+  const m4 = m - (m % 4), n4 = n - (n % 4);
+  const panel = PANEL;
+  // p0 === 0 runs once even for k = 0, so that every tile is written
+  for (let p0 = 0; p0 === 0 || p0 < k; p0 += KC) {
+    const p1 = Math.min(k, p0 + KC);
+    for (let j = 0; j < n4; j += 4) {
+      // nonFinite stays 0 exactly when every panel entry is finite (0·±∞ and 0·NaN are NaN)
+      let nonFinite = 0;
+      for (let p = p0, t = 0; p < p1; p++, t += 4) {
+        const bp = p * n + j;
+        const b0 = b[bp], b1 = b[bp + 1], b2 = b[bp + 2], b3 = b[bp + 3];
+        panel[t] = b0; panel[t + 1] = b1; panel[t + 2] = b2; panel[t + 3] = b3;
+        nonFinite += 0 * b0 + 0 * b1 + 0 * b2 + 0 * b3;
+      }
+      // With a finite panel a skipped term would add ±0 to a partial sum that is never −0
+      // (sums from +0 only reach ±0 as +0), which leaves it unchanged: no branch needed.
+      const skipZeros = nonFinite !== 0;
+      for (let i = 0; i < m4; i += 4) {
+        const r0 = i * k, r1 = r0 + k, r2 = r1 + k, r3 = r2 + k;
+        const o0 = i * n + j, o1 = o0 + n, o2 = o1 + n, o3 = o2 + n;
+        let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
+        let s20 = 0, s21 = 0, s22 = 0, s23 = 0, s30 = 0, s31 = 0, s32 = 0, s33 = 0;
+        if (p0 > 0) {
+          s00 = out[o0]; s01 = out[o0 + 1]; s02 = out[o0 + 2]; s03 = out[o0 + 3];
+          s10 = out[o1]; s11 = out[o1 + 1]; s12 = out[o1 + 2]; s13 = out[o1 + 3];
+          s20 = out[o2]; s21 = out[o2 + 1]; s22 = out[o2 + 2]; s23 = out[o2 + 3];
+          s30 = out[o3]; s31 = out[o3 + 1]; s32 = out[o3 + 2]; s33 = out[o3 + 3];
+        }
+        if (skipZeros) {
+          for (let p = p0, t = 0; p < p1; p++, t += 4) {
+            const b0 = panel[t], b1 = panel[t + 1], b2 = panel[t + 2], b3 = panel[t + 3];
+            const a0 = a[r0 + p], a1 = a[r1 + p], a2 = a[r2 + p], a3 = a[r3 + p];
+            if (a0 !== 0) { s00 += a0 * b0; s01 += a0 * b1; s02 += a0 * b2; s03 += a0 * b3; }
+            if (a1 !== 0) { s10 += a1 * b0; s11 += a1 * b1; s12 += a1 * b2; s13 += a1 * b3; }
+            if (a2 !== 0) { s20 += a2 * b0; s21 += a2 * b1; s22 += a2 * b2; s23 += a2 * b3; }
+            if (a3 !== 0) { s30 += a3 * b0; s31 += a3 * b1; s32 += a3 * b2; s33 += a3 * b3; }
+          }
+        } else {
+          for (let p = p0, t = 0; p < p1; p++, t += 4) {
+            const b0 = panel[t], b1 = panel[t + 1], b2 = panel[t + 2], b3 = panel[t + 3];
+            const a0 = a[r0 + p], a1 = a[r1 + p], a2 = a[r2 + p], a3 = a[r3 + p];
+            s00 += a0 * b0; s01 += a0 * b1; s02 += a0 * b2; s03 += a0 * b3;
+            s10 += a1 * b0; s11 += a1 * b1; s12 += a1 * b2; s13 += a1 * b3;
+            s20 += a2 * b0; s21 += a2 * b1; s22 += a2 * b2; s23 += a2 * b3;
+            s30 += a3 * b0; s31 += a3 * b1; s32 += a3 * b2; s33 += a3 * b3;
+          }
+        }
+        out[o0] = s00; out[o0 + 1] = s01; out[o0 + 2] = s02; out[o0 + 3] = s03;
+        out[o1] = s10; out[o1 + 1] = s11; out[o1 + 2] = s12; out[o1 + 3] = s13;
+        out[o2] = s20; out[o2 + 1] = s21; out[o2 + 2] = s22; out[o2 + 3] = s23;
+        out[o3] = s30; out[o3 + 1] = s31; out[o3 + 2] = s32; out[o3 + 3] = s33;
+      }
+    }
+  }
+  // edges: the last m mod 4 rows, and the last n mod 4 columns of the tiled rows
   for (let i = 0; i < m; i++) {
-    for (let p = 0; p < k; p++) {
-      const aip = a[i * k + p];
-      if (aip === 0) continue;
-      for (let j = 0; j < n; j++) out[i * n + j] += aip * b[p * n + j];
+    for (let j = i < m4 ? n4 : 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) {
+        const aip = a[i * k + p];
+        if (aip !== 0) s += aip * b[p * n + j];
+      }
+      out[i * n + j] = s;
     }
   }
   return out;
+}
+
+/** Values of p per block of matmul: 256 rows of A (256·KC doubles) stay in L2 while the panels of B pass. */
+const KC = 128;
+const PANEL = new Float64Array(4 * KC);
+
+/**
+ * A·Bᵀ for A (m×k) and B (n×k), both row-major: out[i, j] = Σ_p a[i, p]·b[j, p], summed
+ * from +0 over p = 0..k−1 in ascending order with every term (no zero skipping) — the
+ * plain dot-product loop, bit for bit, in 4×4 register tiles. Column tiles go outermost,
+ * so a small A stays in cache while B streams through once. (Blocking over p measured no
+ * faster here: both operands are read along rows.)
+ */
+export function matmulTransB(a: ArrayLike<number>, b: ArrayLike<number>, m: number, k: number, n: number, out = new Float64Array(m * n)): Float64Array {
+  if (a.length < m * k || b.length < n * k) throw new ArgumentError(`matmulTransB: shapes ${m}×${k} and ${n}×${k} do not fit lengths ${a.length}, ${b.length}`);
+  if (out.length < m * n) throw new ArgumentError(`matmulTransB: output has length ${out.length}, needs ${m * n}`);
+  dotTiles(a, b, m, k, n, out, false);
+  return out;
+}
+
+/**
+ * The Gram matrix A·Aᵀ of the rows of A (m×k): the tiles on and above the diagonal as in
+ * matmulTransB, the rest mirrored (a·b = b·a term by term, so bit-identical to computing it).
+ */
+export function gramRows(a: ArrayLike<number>, m: number, k: number, out = new Float64Array(m * m)): Float64Array {
+  if (a.length < m * k) throw new ArgumentError(`gramRows: shape ${m}×${k} does not fit length ${a.length}`);
+  if (out.length < m * m) throw new ArgumentError(`gramRows: output has length ${out.length}, needs ${m * m}`);
+  dotTiles(a, a, m, k, m, out, true);
+  for (let i = 1; i < m; i++) for (let j = 0; j < i; j++) out[i * m + j] = out[j * m + i];
+  return out;
+}
+
+/** out[i, j] = Σ_p a[i, p]·b[j, p]; upperOnly: only entries with j ≥ i are guaranteed. */
+function dotTiles(a: ArrayLike<number>, b: ArrayLike<number>, m: number, k: number, n: number, out: Float64Array, upperOnly: boolean): void {
+  const m4 = m - (m % 4), n4 = n - (n % 4);
+  for (let j = 0; j < n4; j += 4) {
+    const c0 = j * k, c1 = c0 + k, c2 = c1 + k, c3 = c2 + k;
+    const iEnd = upperOnly ? Math.min(m4, j + 4) : m4;
+    for (let i = 0; i < iEnd; i += 4) {
+      const r0 = i * k, r1 = r0 + k, r2 = r1 + k, r3 = r2 + k;
+      let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
+      let s20 = 0, s21 = 0, s22 = 0, s23 = 0, s30 = 0, s31 = 0, s32 = 0, s33 = 0;
+      for (let p = 0; p < k; p++) {
+        const b0 = b[c0 + p], b1 = b[c1 + p], b2 = b[c2 + p], b3 = b[c3 + p];
+        const a0 = a[r0 + p], a1 = a[r1 + p], a2 = a[r2 + p], a3 = a[r3 + p];
+        s00 += a0 * b0; s01 += a0 * b1; s02 += a0 * b2; s03 += a0 * b3;
+        s10 += a1 * b0; s11 += a1 * b1; s12 += a1 * b2; s13 += a1 * b3;
+        s20 += a2 * b0; s21 += a2 * b1; s22 += a2 * b2; s23 += a2 * b3;
+        s30 += a3 * b0; s31 += a3 * b1; s32 += a3 * b2; s33 += a3 * b3;
+      }
+      const o0 = i * n + j, o1 = o0 + n, o2 = o1 + n, o3 = o2 + n;
+      out[o0] = s00; out[o0 + 1] = s01; out[o0 + 2] = s02; out[o0 + 3] = s03;
+      out[o1] = s10; out[o1 + 1] = s11; out[o1 + 2] = s12; out[o1 + 3] = s13;
+      out[o2] = s20; out[o2 + 1] = s21; out[o2 + 2] = s22; out[o2 + 3] = s23;
+      out[o3] = s30; out[o3 + 1] = s31; out[o3 + 2] = s32; out[o3 + 3] = s33;
+    }
+  }
+  // edges: the last m mod 4 rows, and the last n mod 4 columns of the tiled rows
+  for (let i = 0; i < m; i++) {
+    for (let j = i < m4 ? n4 : (upperOnly ? i : 0); j < n; j++) {
+      const r = i * k, c = j * k;
+      let s = 0;
+      for (let p = 0; p < k; p++) s += a[r + p] * b[c + p];
+      out[i * n + j] = s;
+    }
+  }
 }
 
 /** (m×n)·x → length-m vector. */

@@ -3,6 +3,7 @@
 // samples, multilinear (Tucker) products with a matrix, Frobenius norms.
 
 import { ArgumentError } from '../core/index.ts';
+import { matmulTransB } from './linalg.ts';
 
 /** The largest number of entries a full tensor may have here (8·10^6 doubles = 64 MB). */
 export const MAX_TENSOR_ENTRIES = 8_000_000;
@@ -100,29 +101,14 @@ export function multilinearProduct(core: ArrayLike<number>, m: number, A: ArrayL
   if (core.length !== m ** order) throw new ArgumentError(`core must have ${m}^${order} entries, got ${core.length}`);
   if (A.length !== d * m) throw new ArgumentError(`A must be ${d}×${m}, got ${A.length} numbers`);
   const a = Float64Array.from(A);
-  let cur = Float64Array.from(core);
+  let cur: Float64Array = Float64Array.from(core);
   for (let r = 0; r < order; r++) {
     const rest = cur.length / m;
-    const next = new Float64Array(d * rest);
-    // blocks of rows of cur stay in cache while every row of A passes over them
-    for (let q0 = 0; q0 < rest; q0 += BLOCK) {
-      const q1 = Math.min(rest, q0 + BLOCK);
-      for (let i = 0; i < d; i++) {
-        const ai = i * m, out = i * rest;
-        for (let q = q0; q < q1; q++) {
-          const row = q * m;
-          let s = 0;
-          for (let j = 0; j < m; j++) s += a[ai + j] * cur[row + j];
-          next[out + q] = s;
-        }
-      }
-    }
-    cur = next;
+    // next[i, q] = Σ_j A[i, j]·cur[q, j], the rows of cur read once each
+    cur = matmulTransB(a, cur, d, m, rest);
   }
   return cur;
 }
-
-const BLOCK = 256;
 
 /** ‖a − b‖_F (‖a‖_F when b is omitted). */
 export function frobenius(a: ArrayLike<number>, b?: ArrayLike<number>): number {
