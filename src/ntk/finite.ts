@@ -17,7 +17,7 @@ import { Rng, matmul, matmulTransB, gramRows } from '../numeric/index.ts';
 import type { Architecture } from './architecture.ts';
 import { type Inputs, type Matrix, toMatrix, KernelInputError } from './kernels.ts';
 import { ArgumentError } from '../core/index.ts';
-import { accumulateWeightGrad } from './dense-rows.ts';
+import { weightGradBlocked } from './dense-rows.ts';
 
 
 /** Where one dense layer's parameters sit in the flat parameter vector. */
@@ -202,7 +202,8 @@ export class FiniteNetwork {
   /** Σ_i ∂(w·f)/∂θ from a forward cache and its backpropagated signals, into g (zeroed first). */
   paramGradient(cache: ForwardCache, deltas: Float64Array[], g: Float64Array): Float64Array {
     g.fill(0);
-    this.layers.forEach((p, l) => accumulateWeightGrad(g, p, deltas[l], cache.post[l], cache.n));
+    const ct = new Float64Array(cache.n * Math.max(...this.layers.map((p) => p.nOut)));
+    this.layers.forEach((p, l) => weightGradBlocked(g, p, deltas[l], cache.post[l], cache.n, ct));
     return g;
   }
 

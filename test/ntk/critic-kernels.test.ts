@@ -1,12 +1,12 @@
-// The generic (layer-by-layer) passes of the MLP critic run on register-blocked kernels
-// private to src/ntk/critic.ts and on activation derivatives stored by the forward pass.
-// Each of their sums adds the same terms in the same grouping and order as the row
-// kernels of src/ntk/dense-rows.ts with φ', φ'' recomputed from h_l, so the numbers must
+// The generic (layer-by-layer) passes of the MLP critic run on the register-blocked kernels
+// of src/ntk/dense-rows.ts and on activation derivatives stored by the forward pass.
+// Each of their sums adds the same terms in the same grouping and order as the plain row
+// kernels (./dense-rows-reference.ts) with φ', φ'' recomputed from h_l, so the numbers must
 // agree to the last bit, the sign of a zero included. The reference here is those passes
-// written out with the dense-rows kernels (the critic's passes before the blocking).
+// written out with the reference kernels (the critic's passes before the blocking).
 import { describe, expect, it } from 'vitest';
 import { type CriticActivation, MlpCritic } from '../../src/ntk/index.ts';
-import { accumulateWeightGrad, accumulateWeightGrad2, affineRows, backRows } from '../../src/ntk/dense-rows.ts';
+import { accumulateWeightGrad, accumulateWeightGrad2, affineRows, backRows } from './dense-rows-reference.ts';
 import { Rng, erf } from '../../src/numeric/index.ts';
 
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);

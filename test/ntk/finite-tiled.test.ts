@@ -1,6 +1,6 @@
 // The finite network's forward and backward passes and the empirical NTK, now on the tiled
-// products of numeric/linalg (matmulTransB, matmul, gramRows), against the row kernels and
-// plain Gram loop they replaced, bit for bit (Object.is per entry), on seeded networks and
+// products of numeric/linalg (matmulTransB, matmul, gramRows), and its parameter gradient,
+// on dense-rows.ts's blocked kernel, against the row kernels and plain Gram loop they replaced, bit for bit (Object.is per entry), on seeded networks and
 // inputs whose sizes straddle the 4×4 tiles. The replaced backward pass skipped a block of
 // four rows only when all four signals were 0, the new one skips each zero signal: the
 // same numbers whenever the weights are finite (x + 0·w = x for finite w and x ≠ −0, and
@@ -8,7 +8,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { parseArchitecture, finiteNetwork, empiricalNtk, type FiniteNetwork } from '../../src/ntk/index.ts';
-import { affineRows, backRows } from '../../src/ntk/dense-rows.ts';
+import { accumulateWeightGrad, affineRows, backRows } from './dense-rows-reference.ts';
 import { Rng } from '../../src/numeric/index.ts';
 
 function oldGram(A: Float64Array, B: Float64Array, N1: number, N2: number, n: number): Float64Array {
@@ -82,7 +82,7 @@ describe('finite network on the tiled products', () => {
     ['serial(dense(1.4, none), relu, dense(2, none); parameterization=standard)', 1, 1, 2, 3],
   ];
 
-  it.each(cases)('forward, backward, ∂f/∂x and the empirical NTK are bit-identical to the row kernels: %s (d=%i, width=%i, N1=%i, N2=%i)', (spec, d, width, N1, N2) => {
+  it.each(cases)('forward, backward, ∂f/∂x, ∂f/∂θ and the empirical NTK are bit-identical to the row kernels: %s (d=%i, width=%i, N1=%i, N2=%i)', (spec, d, width, N1, N2) => {
     const net = finiteNetwork(parseArchitecture(spec), { d, width, seed: 31 });
     const rng = new Rng(d * 100 + width);
     const x1 = rowsOf(rng, N1, d), x2 = rowsOf(rng, N2, d);
@@ -98,6 +98,11 @@ describe('finite network on the tiled products', () => {
     const gx = net.gradInput(x1).data, oldGx = new Float64Array(N1 * d);
     backRows(net.params, net.layers[0], oldDeltas[0], N1, oldGx);
     expectSameBits(gx, oldGx);
+
+    const grad = net.paramGradient(cache, deltas, new Float64Array(net.params.length));
+    const oldGrad = new Float64Array(net.params.length);
+    net.layers.forEach((p, l) => accumulateWeightGrad(oldGrad, p, oldDeltas[l], old.post[l], N1));
+    expectSameBits(grad, oldGrad);
 
     expectSameBits(empiricalNtk(net, x1).data, oldNtk(net, X1, N1, X1, N1));
     expectSameBits(empiricalNtk(net, x1, x2).data, oldNtk(net, X1, N1, X2, N2));
