@@ -417,9 +417,9 @@ class CompiledPairwise extends RuntimeReport<'pair'> implements PairwiseKernel {
   }
 
   /**
-   * The threaded kernel over ASYNC_PIPELINE's row chunks: every call posted at once (one kernel
-   * shape, so gpu.js runs them one after another on its workers, each argument set staged at
-   * its call), each result copied into K as it arrives, while the workers compute the next.
+   * The threaded kernel over ASYNC_PIPELINE's row chunks: the next chunk's call posted before
+   * the current one is awaited (one kernel shape, so gpu.js runs them one after another on its
+   * workers), each result copied into K as it arrives, while the workers compute the next.
    */
   private async threadedRun(X: Vec, Y: Vec, P: Vec, N: number, M: number, K: Vec, choice: Choice): Promise<Vec> {
     const { d } = this;
@@ -437,14 +437,20 @@ class CompiledPairwise extends RuntimeReport<'pair'> implements PairwiseKernel {
       padded.set(A.subarray(i0 * width, i1 * width));
       return padded;
     };
-    const pending: Promise<unknown>[] = parts.map(([i0, i1]) => {
+    const post = (c: number): Promise<unknown> => {
+      const [i0, i1] = parts[c];
       const p = Promise.resolve(k(rowsOf(X, d, i0, i1), Yp, this.uses.has('nx2') ? rowsOf(NX, 1, i0, i1) : NX, NYp, P));
-      p.catch(() => undefined); // each is awaited below; a failure must not surface as unhandled meanwhile
+      p.catch(() => undefined); // awaited below; a failure must not surface as unhandled meanwhile
       return p;
-    });
+    };
+    // two calls in flight at most: gpu.js stages a queued call's arguments (Y included) when
+    // it is posted, so posting every chunk at once would hold one copy per chunk
+    let next = post(0);
     for (let c = 0; c < parts.length; c++) {
       const [i0, i1] = parts[c];
-      const result = await pending[c];
+      const current = next;
+      if (c + 1 < parts.length) next = post(c + 1);
+      const result = await current;
       this.rt.record(choice.reason, k);
       unpackColumns(result, K.subarray(i0 * M, i1 * M), i1 - i0, M, rows);
     }

@@ -310,14 +310,14 @@ export async function kernelsAsync(arch: Architecture, x1: Inputs, x2?: Inputs |
   const given = outputBuffers(opts, N1 * N2, p.plan.wantNtk, true);
   const nngp = given ? given.nngp : new Float64Array(new SharedArrayBuffer(N1 * N2 * 8));
   const ntk = given ? given.ntk : p.plan.wantNtk ? new Float64Array(new SharedArrayBuffer(N1 * N2 * 8)) : null;
-  const source = rowsSource(p.plan);
-  const rows = compileSource<RowsFn>(source); // checked (and compiled once) here: workers only run sources the runtime accepted
   const engine = chooseEngine(p, opts, threads);
   if (engine.ran === 'wasm-simd') {
     await wasmRowsThreaded(p.plan, p.X1.data, p.X2.data, N1, N2, p.D1, p.R1, p.D2, p.R2, nngp, ntk, p.gram, threads,
       blockOrder(N1), (k, message) => pool.run(k, message));
     return finish(p, nngp, ntk, threads, engine);
   }
+  const source = rowsSource(p.plan);
+  const rows = compileSource<RowsFn>(source); // checked (and compiled once) here: workers only run sources the runtime accepted
   const X1 = toShared(p.X1.data);
   const X2 = p.gram ? X1 : toShared(p.X2.data);
   const order = blockOrder(N1);

@@ -168,6 +168,12 @@ export function wickExpectation(
 export const MAX_COUNTED_STEPS = 1_000_000;
 
 /**
+ * Most distinct covariance symbols the counting path keys monomials by (a key holds one
+ * code unit per symbol); a larger symbolic covariance goes to the general path.
+ */
+export const MAX_COUNTED_SYMBOLS = 4096;
+
+/**
  * E[Σ_t c_t Π_i x_i^{k_ti}] for x ~ N(0, Σ) by counting instead of recursing: the
  * pairings of the multiset {x_i × k_i} that use n_ij pairs (i, j) number
  *   Π_i k_i! / (Π_i 2^{n_ii} n_ii! · Π_{i<j} n_ij!),
@@ -190,14 +196,18 @@ export function countedIsserlis(
   const d = vars.length;
   // covariance entry (i ≤ j): symbol index ≥ 0, or an integer value (sym = -1)
   const names: string[] = [];
+  const symbolIndex = new Map<string, number>();
   const entrySym = new Array<number>(d * d).fill(-1);
   const entryVal = new Array<number>(d * d).fill(0);
   for (let i = 0; i < d; i++) {
     for (let j = i; j < d; j++) {
       const c = cov[i][j];
       if (c.kind === 'sym') {
-        let s = names.indexOf(c.name);
-        if (s < 0) { s = names.length; names.push(c.name); }
+        let s = symbolIndex.get(c.name);
+        if (s === undefined) {
+          if (names.length === MAX_COUNTED_SYMBOLS) return undefined;
+          s = names.length; names.push(c.name); symbolIndex.set(c.name, s);
+        }
         entrySym[i * d + j] = s;
       } else if (c.kind === 'num' && c.big === undefined && c.q === 1 && Number.isSafeInteger(c.p)) {
         entryVal[i * d + j] = c.p;

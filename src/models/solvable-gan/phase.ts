@@ -280,10 +280,12 @@ export interface BatchPhases {
 /**
  * classifyPhase(...).phase for many members of one (d, normalisation): `specs[b]` the
  * members, `params` (optional) their parameter rows in overlapSystem(d, normalisation).params
- * order (B × nP). The linearisation's expressions are compiled once per (d, normalisation)
- * and evaluated for all members in one call; a member whose phase the compiled values do
- * not decide beyond their rounding margin (see CompiledLinearisation) goes through
- * classifyPhase. The phases are classifyPhase's, member by member.
+ * order (B × nP), exactly paramValues(specs[b]) as phaseDiagram builds them: given, they are
+ * trusted, not rebuilt from `specs` (leave them out unless they are those rows). The
+ * linearisation's expressions are compiled once per (d, normalisation) and evaluated for all
+ * members in one call; a member whose phase the compiled values do not decide beyond their
+ * rounding margin (see CompiledLinearisation) goes through classifyPhase. The phases are
+ * classifyPhase's, member by member.
  */
 export function classifyPhases(
   specs: readonly SolvableGanSpec[], init?: Overlaps, minGain = 0.2, params?: Float64Array,
