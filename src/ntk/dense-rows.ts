@@ -118,6 +118,11 @@ export function backBlocked(P: Float64Array, p: DenseParams, D: Float64Array, n:
   }
 }
 
+/** grad_b[o] += β Σ_i D[i, o], rows in order (the layer's biases start at grad[b]). */
+function accumulateBiasGrad(grad: Float64Array, b: number, beta: number, D: Float64Array, n: number, nOut: number): void {
+  for (let i = 0; i < n; i++) for (let o = 0; o < nOut; o++) grad[b + o] += beta * D[i * nOut + o];
+}
+
 /** ct[o·n + i] = α D[i, o]: a layer's coefficients, one output's rows contiguous. */
 function scaledTranspose(D: Float64Array, n: number, nOut: number, alpha: number, ct: Float64Array): void {
   for (let i = 0; i < n; i++) for (let o = 0, r = i * nOut; o < nOut; o++) ct[o * n + i] = alpha * D[r + o];
@@ -130,9 +135,7 @@ function scaledTranspose(D: Float64Array, n: number, nOut: number, alpha: number
  */
 export function weightGradBlocked(grad: Float64Array, p: DenseParams, D: Float64Array, A: Float64Array, n: number, ct: Float64Array): void {
   const { nIn, nOut, w, b, alpha, beta } = p;
-  if (b >= 0) {
-    for (let i = 0; i < n; i++) for (let o = 0; o < nOut; o++) grad[b + o] += beta * D[i * nOut + o];
-  }
+  if (b >= 0) accumulateBiasGrad(grad, b, beta, D, n, nOut);
   scaledTranspose(D, n, nOut, alpha, ct);
   const n4 = n - (n % 4);
   for (let oa = 0; oa < nOut; oa += 2) {
@@ -179,9 +182,7 @@ export function weightGradBlocked(grad: Float64Array, p: DenseParams, D: Float64
  */
 export function weightGrad2Blocked(grad: Float64Array, p: DenseParams, D: Float64Array, A: Float64Array, F: Float64Array, B: Float64Array, n: number, ct: Float64Array, ft: Float64Array): void {
   const { nIn, nOut, w, b, alpha, beta } = p;
-  if (b >= 0) {
-    for (let i = 0; i < n; i++) for (let o = 0; o < nOut; o++) grad[b + o] += beta * D[i * nOut + o];
-  }
+  if (b >= 0) accumulateBiasGrad(grad, b, beta, D, n, nOut);
   scaledTranspose(D, n, nOut, alpha, ct);
   scaledTranspose(F, n, nOut, alpha, ft);
   const n2 = n - (n % 2);
