@@ -568,6 +568,41 @@ function divideTerm(t: PolyTerm, u: PolyTerm): PolyTerm | undefined {
   return { ids, exps, coeff: numMul(t.coeff, numPowInt(u.coeff, -1)) };
 }
 
+/** Per atom id, the range of each atom's exponent over a polynomial's terms (0 where absent). */
+function exponentRanges(p: Poly): Map<number, [number, number]> {
+  const ranges = new Map<number, [number, number]>();
+  for (const t of p.terms.values()) for (const id of t.ids) if (!ranges.has(id)) ranges.set(id, [0, 0]);
+  for (const [id, range] of ranges) {
+    let lo = Infinity, hi = -Infinity;
+    for (const t of p.terms.values()) {
+      const i = t.ids.indexOf(id), e = i < 0 ? 0 : t.exps[i];
+      if (e < lo) lo = e;
+      if (e > hi) hi = e;
+    }
+    range[0] = lo; range[1] = hi;
+  }
+  return ranges;
+}
+
+/** The exponent box of q in n = q·d, per atom of n or d: [min n − min d, max n − max d]. */
+function quotientBox(n: Poly, d: Poly): Map<number, [number, number]> {
+  const rn = exponentRanges(n), rd = exponentRanges(d);
+  const box = new Map<number, [number, number]>();
+  for (const id of new Set([...rn.keys(), ...rd.keys()])) {
+    const a = rn.get(id) ?? [0, 0], b = rd.get(id) ?? [0, 0];
+    box.set(id, [a[0] - b[0], a[1] - b[1]]);
+  }
+  return box;
+}
+
+function insideBox(t: PolyTerm, box: Map<number, [number, number]>): boolean {
+  for (const [id, [lo, hi]] of box) {
+    const i = t.ids.indexOf(id), e = i < 0 ? 0 : t.exps[i];
+    if (e < lo || e > hi) return false;
+  }
+  return true;
+}
+
 /**
  * n / d when d divides n exactly as polynomials over their atoms (exact rational
  * coefficients only), else undefined. `maxSteps` bounds the work.
@@ -577,13 +612,18 @@ export function polyDivExact(n: Poly, d: Poly, maxSteps = 10_000): Poly | undefi
   if (!ld) throw new ArgumentError('division by the zero polynomial');
   const exactCoeffs = (p: Poly) => [...p.terms.values()].every((t) => isRational(t.coeff));
   if (!exactCoeffs(n) || !exactCoeffs(d)) return undefined;
+  // n = q·d exactly gives, atom by atom, min exp(n) = min exp(q) + min exp(d) and the same
+  // for max (an absent atom has exponent 0): a quotient term outside that box proves d ∤ n.
+  // The box also ends the division where exponents may be negative, whose leading terms
+  // could otherwise descend without end (with ever longer exact coefficients).
+  const box = quotientBox(n, d);
   let r = n;
   const q = new Map<string, PolyTerm>();
   for (let step = 0; r.terms.size > 0; step++) {
     if (step >= maxSteps) return undefined;
     const lr = leadingTerm(r)!;
     const t = divideTerm(lr, ld);
-    if (!t) return undefined;
+    if (!t || !insideBox(t, box)) return undefined;
     const tp: Poly = { terms: new Map([[monoKey(t.ids, t.exps), t]]) };
     accumulate(q, monoKey(t.ids, t.exps), t.ids, t.exps, t.coeff);
     r = polySub(r, polyMul(tp, d));
