@@ -37,6 +37,7 @@ const SIMD = {
   'v128.not': 0x4d, 'v128.and': 0x4e, 'v128.andnot': 0x4f, 'v128.or': 0x50, 'v128.bitselect': 0x52,
   'f64x2.abs': 0xec, 'f64x2.neg': 0xed, 'f64x2.sqrt': 0xef,
   'f64x2.add': 0xf0, 'f64x2.sub': 0xf1, 'f64x2.mul': 0xf2, 'f64x2.div': 0xf3,
+  'v128.any_true': 0x53, 'f64x2.pmin': 0xf6, 'f64x2.pmax': 0xf7,
 } as const;
 export type SimdOp = keyof typeof SIMD;
 

@@ -3,7 +3,8 @@
 // pair, through the same operations in the same order as the JS kernel (codegen.ts
 // rowsSource with the activations' CORRELATION and ABReLU templates, and PREAMBLE's
 // fdlibm arccos), so both give the same bits: wasm has no fused multiply-add and its
-// f64x2 arithmetic is IEEE-754 per lane. Branches become selects: arccos evaluates its
+// f64x2 arithmetic is IEEE-754 per lane. Branches become selects (the one branch left skips the
+// correlation's edge rules for pairs of ordinary entries): arccos evaluates its
 // rational kernel once, at z = ρ² (|ρ| < 1/2) or z = (1 − |ρ|)/2, and takes √z always.
 //
 // The module is fixed: one of eight byte strings (NTK or not, NTK or standard
@@ -111,9 +112,16 @@ function rowCode(wantNtk: boolean, std: boolean): Code {
     at(pS); c.simd('v128.load').set(S);
     at(pD2); c.simd('v128.load').set(s2);
     at(pR2); c.simd('v128.load').set(r2);
-    // ρ = S·r1·r2, ±1 exactly where S² ≥ s1·s2 > 0 (finite) or s1 = s2 = |S| > 0, else clamped (NaN → 0)
+    // ρ = S·r1·r2, ±1 exactly where S² ≥ s1·s2 > 0 (finite) or s1 = s2 = |S| > 0, else clamped (NaN → 0).
+    // Where S² < s1·s2 and 0 < s1·s2 < ∞ in both lanes (S² then equals s1·s2 in neither rule, and
+    // ρ is no NaN), the rules reduce to the clamp into [−1, 1]: pmin/pmax take the JS comparisons' sides.
     c.get(S).get(vr1); mul(); c.get(r2); mul(); c.set(rho);
     c.get(vs1).get(s2); mul(); c.set(m);
+    c.get(S).get(S); mul(); c.get(m).simd('f64x2.lt');
+    c.get(m).f64x2(0).simd('f64x2.gt').simd('v128.and');
+    c.get(m).f64x2(Infinity).simd('f64x2.lt').simd('v128.and');
+    c.simd('v128.not').simd('v128.any_true');
+    c.op('if');
     c.get(S).get(S); mul(); c.get(m).simd('f64x2.ge');
     c.get(m).f64x2(0).simd('f64x2.gt').simd('v128.and');
     c.get(m).f64x2(Infinity).simd('f64x2.lt').simd('v128.and');
@@ -126,6 +134,9 @@ function rowCode(wantNtk: boolean, std: boolean): Code {
       .get(rho).f64x2(-1).simd('f64x2.ge').simd('v128.bitselect').set(rho);
     c.f64x2(-1).f64x2(1).get(S).f64x2(0).simd('f64x2.lt').simd('v128.bitselect')
       .get(rho).get(cond).simd('v128.bitselect').set(rho);
+    c.op('else');
+    c.get(rho).f64x2(1).simd('f64x2.pmin').f64x2(-1).simd('f64x2.pmax').set(rho);
+    c.op('end');
     // θ = arccos ρ: z = ρ² on |ρ| < 1/2, else (1 − |ρ|)/2; r = z·P(z)/Q(z)
     c.get(rho).simd('f64x2.abs').set(a);
     c.get(a).f64x2(0.5).simd('f64x2.lt').set(small);

@@ -87,6 +87,38 @@ describe('wasm kernel against the JS kernel, entry by entry', () => {
     }
   });
 
+  it('bit for bit on near-parallel and antiparallel rows (ρ on and past ±1 before the clamp, both branches of the wasm clamp)', () => {
+    let s = 7;
+    const u = () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s / 2 ** 32; };
+    // For each sign, rows r and q = ±r·(1 + O(1e-15)) whose first-layer ρ (S, s1, s2 as the kernels
+    // compute them: the depth-0 Gram of the architecture's first dense layer) rounds past ±1 while
+    // S² < s1·s2. Each r lies six rows before its q, so that (r, q) shares an f64x2 pair with an
+    // ordinary entry (beside the Gram diagonal the wasm kernel takes the general branch for both lanes).
+    const cases = [{ spec: ARCHS[0], first: 'serial(dense(1.4, 0.2))', sign: 1 }, { spec: ARCHS[1], first: 'serial(dense(1.5))', sign: -1 }];
+    for (const { spec, first, sign } of cases) {
+      const firstLayer = parseArchitecture(first);
+      const pairs: number[][][] = [];
+      for (let draws = 0; pairs.length < 6 && draws < 100000; draws++) {
+        const r = Array.from({ length: 6 }, () => 2 * u() - 1), q = r.map((v) => sign * v * (1 + 1e-15 * (u() - 0.5)));
+        const [s1, S, , s2] = kernels(firstLayer, [r, q], undefined, { get: ['nngp'] }).nngp.data;
+        if (S * S < s1 * s2 && sign * S * (1 / Math.sqrt(s1)) * (1 / Math.sqrt(s2)) > 1) pairs.push([r, q]);
+      }
+      expect(pairs.length).toBe(6);
+      const rows = [...randomRows(20, 6, 11), ...pairs.map(([r]) => r), ...pairs.map(([, q]) => q),
+        ...pairs.map(([, q]) => q.map((v) => -v)), ...pairs.map(([r]) => r.map((v) => 3 * v))];
+      for (const [x1, x2] of [[rows, undefined], [rows.slice(0, 30), rows.slice(30)]] as const) {
+        const arch = parseArchitecture(spec);
+        const js = kernels(arch, x1, x2, { engine: 'js' }), wasm = kernels(arch, x1, x2, { engine: 'wasm' });
+        for (const k of ['nngp', 'ntk'] as const) {
+          const a = js[k]!.data, b = wasm[k]!.data;
+          let differ = 0;
+          for (let t = 0; t < a.length; t++) if (!Object.is(a[t], b[t])) differ++;
+          expect(differ).toBe(0);
+        }
+      }
+    }
+  });
+
   it('writes into reused output buffers the values of a fresh call', () => {
     const arch = stack(2, relu(), 1.3, 0.2);
     const X = randomRows(90, 3, 4);
