@@ -60,6 +60,12 @@ export interface Activation {
    * (K̇ = H − F·arccos ρ), which the WebAssembly kernel (wasm-kernel.ts) reads as data.
    */
   readonly abrelu?: { readonly H: number; readonly F: number };
+  /**
+   * The erf family only (a·erf(b·x) + c): its template's constants, which the WebAssembly
+   * kernel reads as data: K = KA·atan2(2·Sb, √max(D, 0)) + C2 and K̇ = KD/√max(D, 0), with
+   * Sb = B2·S and D = (1 + B2x2·s1)(1 + B2x2·s2) − 4·Sb·Sb.
+   */
+  readonly erf?: { readonly B2: number; readonly B2x2: number; readonly KA: number; readonly C2: number; readonly KD: number };
   /** Non-template duals (elementwise): writes [K, K̇] into out. */
   readonly dual?: (S: number, s1: number, s2: number, out: Float64Array) => void;
   /** Non-template diagonals (elementwise): E[φ(u)²], u ~ N(0, q). */
@@ -208,11 +214,12 @@ Kd = 0;`;
 function erfActivation(name: ClosedFormName, a: number, b: number, c: number, args: readonly number[]): Activation {
   checkFinite(name, 'a', a); checkFinite(name, 'b', b); checkFinite(name, 'c', c);
   const A2 = a * a, B2 = b * b, C2 = c * c;
+  const B2x2 = 2 * B2, KA = A2 * 2 / Math.PI, KD = A2 * B2 * 4 / Math.PI;
   const pair = `
 const Sb = ${lit(B2)} * S;
-const sq = sqrt0((1 + ${lit(2 * B2)} * s1) * (1 + ${lit(2 * B2)} * s2) - 4 * Sb * Sb);
-K = ${lit(A2 * 2 / Math.PI)} * Math.atan2(2 * Sb, sq) + ${lit(C2)};
-Kd = ${lit(A2 * B2 * 4 / Math.PI)} / sq;`;
+const sq = sqrt0((1 + ${lit(B2x2)} * s1) * (1 + ${lit(B2x2)} * s2) - 4 * Sb * Sb);
+K = ${lit(KA)} * Math.atan2(2 * Sb, sq) + ${lit(C2)};
+Kd = ${lit(KD)} / sq;`;
   const diag = `{ const qb = ${lit(B2)} * q; k = ${lit(A2 * 2 / Math.PI)} * Math.atan2(qb, Math.sqrt(qb + 0.25)) + ${lit(C2)}; }`;
   const aE = num(a), bE = num(b), cE = num(c);
   const b2E = sq(bE);
@@ -223,6 +230,7 @@ Kd = ${lit(A2 * B2 * 4 / Math.PI)} / sq;`;
     expr: add(mul(aE, call('erf', mul(bE, X))), cE),
     method: 'closed-form', exact: true,
     template: { pair, diag },
+    erf: { B2, B2x2, KA, C2, KD },
     dualExprs(q1, q2, c2, safe = false) {
       const D = mul(add(ONE, mul(TWO, b2E, q1)), add(ONE, mul(TWO, b2E, q2)));
       const Sb = mul(b2E, c2);

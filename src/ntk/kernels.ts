@@ -104,8 +104,9 @@ export interface KernelOptions {
    */
   readonly out?: { readonly nngp: Float64Array; readonly ntk?: Float64Array };
   /**
-   * Tile kernel (default 'auto'): 'wasm' the WebAssembly SIMD kernel of the ABReLU family
-   * (relu, leaky_relu, abrelu, abs at every layer; an error elsewhere), 'js' the generated
+   * Tile kernel (default 'auto'): 'wasm' the WebAssembly SIMD kernel of the ABReLU and erf
+   * families (relu, leaky_relu, abrelu, abs, erf, sigmoid_like at every layer, mixed as they
+   * come; an error elsewhere), 'js' the generated
    * JS kernel, 'auto' wasm where it applies (also on kernelsAsync's worker threads), else JS.
    * Both give the same values (the same operations in the same order).
    */
@@ -172,7 +173,7 @@ function chooseEngine(p: Prepared, opts: KernelOptions, threads = 1): Engine {
   if (asked !== 'auto' && asked !== 'wasm' && asked !== 'js') throw new KernelInputError(`engine: unknown kernel '${String(asked)}' (known: auto, wasm, js)`);
   if (asked === 'js') return { ran: 'js', reason: "engine: 'js' asked for" };
   const why = wasmUnsupported(p.plan, p.X1.rows, p.X2.rows, threads);
-  if (why === null) return { ran: 'wasm-simd', reason: asked === 'wasm' ? "engine: 'wasm' asked for" : 'ABReLU family: the wasm f64x2 kernel applies' };
+  if (why === null) return { ran: 'wasm-simd', reason: asked === 'wasm' ? "engine: 'wasm' asked for" : 'ABReLU and erf families: the wasm f64x2 kernel applies' };
   if (asked === 'wasm') throw new KernelInputError(`engine: 'wasm' does not apply: ${why}`);
   return { ran: 'js', reason: why };
 }

@@ -37,7 +37,9 @@ const SIMD = {
   'v128.not': 0x4d, 'v128.and': 0x4e, 'v128.andnot': 0x4f, 'v128.or': 0x50, 'v128.bitselect': 0x52,
   'f64x2.abs': 0xec, 'f64x2.neg': 0xed, 'f64x2.sqrt': 0xef,
   'f64x2.add': 0xf0, 'f64x2.sub': 0xf1, 'f64x2.mul': 0xf2, 'f64x2.div': 0xf3,
-  'v128.any_true': 0x53, 'f64x2.pmin': 0xf6, 'f64x2.pmax': 0xf7,
+  'v128.any_true': 0x53, 'f64x2.pmin': 0xf6, 'f64x2.pmax': 0xf7, 'f64x2.max': 0xf5,
+  // integer lanes over f64 bit patterns (wasm-atan2.ts); the shifts take an i32 count
+  'i64x2.shr_s': 0xcc, 'i64x2.shr_u': 0xcd, 'i64x2.sub': 0xd1, 'i64x2.gt_s': 0xd9, 'i64x2.all_true': 0xc3, 'v128.xor': 0x51,
 } as const;
 export type SimdOp = keyof typeof SIMD;
 
@@ -48,7 +50,7 @@ const PLAIN = {
   'f64.load': 0x2b, 'f64.store': 0x39, 'i32.const': 0x41, 'f64.const': 0x44,
   'i32.eqz': 0x45, 'i32.eq': 0x46, 'i32.ne': 0x47, 'i32.lt_s': 0x48, 'i32.lt_u': 0x49, 'i32.ge_s': 0x4e, 'i32.ge_u': 0x4f,
   'i32.add': 0x6a, 'i32.sub': 0x6b, 'i32.mul': 0x6c, 'i32.shl': 0x74,
-  'f64.add': 0xa0, 'f64.sub': 0xa1, 'f64.mul': 0xa2, 'f64.div': 0xa3, 'f64.sqrt': 0x9f,
+  'f64.gt': 0x64, 'f64.add': 0xa0, 'f64.sub': 0xa1, 'f64.mul': 0xa2, 'f64.div': 0xa3, 'f64.sqrt': 0x9f,
 } as const;
 
 /** The code of one function body: typed emitters that append bytes. */

@@ -1,8 +1,9 @@
-// The fused NNGP/NTK tile-row kernel of the ABReLU family (relu, leaky_relu, abrelu, abs
-// at every hidden layer) in WebAssembly SIMD: two entries of a tile row per f64x2 lane
-// pair, through the same operations in the same order as the JS kernel (codegen.ts
-// rowsSource with the activations' CORRELATION and ABReLU templates, and PREAMBLE's
-// fdlibm arccos), so both give the same bits: wasm has no fused multiply-add and its
+// The fused NNGP/NTK tile-row kernel of the ABReLU family (relu, leaky_relu, abrelu, abs)
+// and the erf family (erf, sigmoid_like), one of them at each hidden layer, in WebAssembly
+// SIMD: two entries of a tile row per f64x2 lane pair, through the same operations in the
+// same order as the JS kernel (codegen.ts rowsSource with the activations' CORRELATION,
+// ABReLU and erf templates, PREAMBLE's fdlibm arccos, and for erf's Math.atan2 V8's fdlibm
+// atan2, wasm-atan2.ts), so both give the same bits: wasm has no fused multiply-add and its
 // f64x2 arithmetic is IEEE-754 per lane. Branches become selects (the one branch left skips the
 // correlation's edge rules for pairs of ordinary entries): arccos evaluates its
 // rational kernel once, at z = ρ² (|ρ| < 1/2) or z = (1 − |ρ|)/2, and takes √z always.
@@ -24,6 +25,7 @@
 import { Code, encodeModule, F64, I32, V128, type WasmMemory, type WasmModule, wasmApi } from './wasm-encoder.ts';
 import { type KernelPlan, TILE, compileSource } from './codegen.ts';
 import { lit } from './activations.ts';
+import { atan2Scratch, emitAtan2 } from './wasm-atan2.ts';
 
 // fdlibm's asin/acos constants, as in codegen.ts PREAMBLE (test/ntk/kernels-wasm.test.ts
 // checks the two kernels agree entry by entry)
@@ -33,8 +35,11 @@ const PS = [1.66666666666666657415e-01, -3.25565818622400915405e-01, 2.012125321
   -4.00555345006794114027e-02, 7.91534994289814532176e-04, 3.47933107596021167570e-05];
 const QS = [-2.40339491173441421878e+00, 2.02094576023350569471e+00, -6.88283971605453293030e-01, 7.70381505559019352791e-02];
 
-/** Doubles per dense layer in the constants table: W², b², fan-in, has-bias, H, F. */
-const CONST_STRIDE = 6;
+/**
+ * Doubles per dense layer in the constants table: W², b², fan-in, has-bias, the kind of the
+ * activation before it (0: ABReLU, 1: erf) and its constants (H, F; or B2, B2x2, KA, C2, KD).
+ */
+const CONST_STRIDE = 10;
 
 /**
  * `row(pX, c0, c1, pX2, pD2, pR2, pD1, pR1, diag, d, stride, L, pC, pS, pT, invd)`:
@@ -52,6 +57,8 @@ function rowCode(wantNtk: boolean, std: boolean): Code {
   const vs1 = v128(), vr1 = v128(), vsr1 = v128(), vw2 = v128(), vb2 = v128(), vcn = v128(), vch = v128(), vH = v128(), vF = v128();
   const S = v128(), s2 = v128(), r2 = v128(), rho = v128(), m = v128(), cond = v128(), a = v128(), small = v128(), z = v128();
   const r = v128(), sq = v128(), t = v128(), th = v128(), K = v128(), Kd = v128();
+  const vP2 = v128(), vP3 = v128(), vP4 = v128(), vt1 = v128(), Sb = v128(), y2 = v128();
+  const scratch = atan2Scratch(c);
   const s1 = c.local(F64);
   const splatAt = (p: number, offset: number, into: number) => c.get(p).mem('f64.load', offset).simd('f64x2.splat').set(into);
   const add = () => c.simd('f64x2.add'), sub = () => c.simd('f64x2.sub'), mul = () => c.simd('f64x2.mul');
@@ -103,11 +110,38 @@ function rowCode(wantNtk: boolean, std: boolean): Code {
   c.get(pD1).mem('f64.load').tee(s1).simd('f64x2.splat').set(vs1);
   splatAt(pR1, 0, vr1);
   c.get(s1).get(pR1).mem('f64.load').op('f64.mul').simd('f64x2.splat').set(vsr1);
-  splatAt(pl, 0, vw2); splatAt(pl, 8, vb2); splatAt(pl, 16, vcn); splatAt(pl, 24, vch); splatAt(pl, 32, vH); splatAt(pl, 40, vF);
+  splatAt(pl, 0, vw2); splatAt(pl, 8, vb2); splatAt(pl, 16, vcn); splatAt(pl, 24, vch);
+  splatAt(pl, 40, vH); splatAt(pl, 48, vF); splatAt(pl, 56, vP2); splatAt(pl, 64, vP3); splatAt(pl, 72, vP4);
   // the Gram diagonal enters every layer with S = s_i exactly
   c.get(diag).i32(0).op('i32.ge_s').op('if');
   c.get(pS).get(diag).i32(3).op('i32.shl').op('i32.add').get(s1).mem('f64.store');
   c.op('end');
+  /** S ← W²·K + b² and Θ from K, K̇ (the locals K, Kd) at the pair cb */
+  const update = () => {
+    at(pS); c.get(vw2).get(K); mul(); c.get(vb2); add(); c.tee(v).simd('v128.store');
+    if (wantNtk) {
+      at(pT);
+      if (std) { c.get(vcn).get(K); mul(); c.get(vw2); at(pT); c.simd('v128.load'); mul(); c.get(Kd); mul(); add(); c.get(vch); add(); }
+      else { c.get(v).get(vw2); at(pT); c.simd('v128.load'); mul(); c.get(Kd); mul(); add(); }
+      c.simd('v128.store');
+    }
+  };
+  c.get(pl).mem('f64.load', 32).f64(0).op('f64.gt').op('if');
+  // the erf family (constants B2, B2x2, KA, C2, KD in vH, vF, vP2, vP3, vP4):
+  // Sb = B2·S, D = (1 + B2x2·s1)(1 + B2x2·s2) − 4·Sb·Sb, K = KA·atan2(2·Sb, √max(D, 0)) + C2, K̇ = KD/√max(D, 0)
+  c.get(vF).get(vs1); mul(); c.f64x2(1); add(); c.set(vt1);
+  columns(() => {
+    at(pS); c.simd('v128.load').set(S);
+    c.get(vH).get(S); mul(); c.set(Sb);
+    c.get(vt1); c.get(vF); at(pD2); c.simd('v128.load'); mul(); c.f64x2(1); add(); mul();
+    c.f64x2(4).get(Sb); mul(); c.get(Sb); mul(); sub();
+    c.f64x2(0).simd('f64x2.max').simd('f64x2.sqrt').set(sq);
+    c.f64x2(2).get(Sb); mul(); c.set(y2);
+    c.get(vP2); emitAtan2(c, y2, sq, scratch); mul(); c.get(vP3); add(); c.set(K);
+    c.get(vP4).get(sq).simd('f64x2.div').set(Kd);
+    update();
+  });
+  c.op('else');
   columns(() => {
     at(pS); c.simd('v128.load').set(S);
     at(pD2); c.simd('v128.load').set(s2);
@@ -157,14 +191,9 @@ function rowCode(wantNtk: boolean, std: boolean): Code {
     c.get(vF).get(vsr1); mul(); c.get(s2).get(r2); mul(); mul();
     c.f64x2(1).get(rho); sub(); c.f64x2(1).get(rho); add(); mul(); c.simd('f64x2.sqrt'); mul();
     c.get(Kd).get(S); mul(); add(); c.set(K);
-    at(pS); c.get(vw2).get(K); mul(); c.get(vb2); add(); c.tee(v).simd('v128.store');
-    if (wantNtk) {
-      at(pT);
-      if (std) { c.get(vcn).get(K); mul(); c.get(vw2); at(pT); c.simd('v128.load'); mul(); c.get(Kd); mul(); add(); c.get(vch); add(); }
-      else { c.get(v).get(vw2); at(pT); c.simd('v128.load'); mul(); c.get(Kd); mul(); add(); }
-      c.simd('v128.store');
-    }
+    update();
   });
+  c.op('end');
   c.get(pl).i32(8 * CONST_STRIDE).op('i32.add').set(pl);
   for (const p of [pD2, pR2]) c.get(p).get(stride).op('i32.add').set(p);
   for (const p of [pD1, pR1]) c.get(p).i32(8).op('i32.add').set(p);
@@ -206,8 +235,8 @@ export const MAX_WASM_BYTES = SHARED_MAX_PAGES * 65536;
 
 /** Why the wasm kernel does not apply to a plan (on `threads` threads), or null when it does. */
 export function wasmUnsupported(plan: KernelPlan, N1: number, N2: number, threads = 1): string | null {
-  const odd = plan.activations.find((a) => a.abrelu === undefined);
-  if (odd) return `activation ${odd.spec} is outside the ABReLU family (relu, leaky_relu, abrelu, abs)`;
+  const odd = plan.activations.find((a) => a.abrelu === undefined && a.erf === undefined);
+  if (odd) return `activation ${odd.spec} is outside the ABReLU (relu, leaky_relu, abrelu, abs) and erf (erf, sigmoid_like) families`;
   if (layout(plan, N1, N2, threads).bytes > MAX_WASM_BYTES) return `inputs need more than ${MAX_WASM_BYTES} bytes of wasm memory`;
   if (!rowModule(plan.wantNtk, plan.parameterization === 'standard', threads > 1)) {
     return `this runtime has no WebAssembly SIMD${threads > 1 ? ' with shared memory' : ''}`;
@@ -256,8 +285,11 @@ function fill(F: Float64Array, lay: Layout, plan: KernelPlan, X1: Float64Array, 
   for (let l = 0; l < DS; l++) {
     const o = lay.C / 8 + CONST_STRIDE * l;
     F[o] = plan.W2[l]; F[o + 1] = plan.B2[l]; F[o + 2] = plan.fanIn[l]; F[o + 3] = plan.hasBias[l] ? 1 : 0;
-    const act = l > 0 ? plan.activations[l - 1].abrelu! : { H: 0, F: 0 };
-    F[o + 4] = act.H; F[o + 5] = act.F;
+    const act = l > 0 ? plan.activations[l - 1] : undefined;
+    const e = act?.erf;
+    F[o + 4] = e ? 1 : 0;
+    const k = e ? [e.B2, e.B2x2, e.KA, e.C2, e.KD] : act?.abrelu ? [act.abrelu.H, act.abrelu.F, 0, 0, 0] : [0, 0, 0, 0, 0];
+    for (let q = 0; q < 5; q++) F[o + 5 + q] = k[q];
   }
 }
 

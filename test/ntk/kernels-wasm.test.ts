@@ -60,6 +60,9 @@ const ARCHS = [
   'serial(dense(1.5), relu, dense(1.5), relu, dense(1.5))',
   'serial(dense(1.2, 0.5), abs, dense(1.2, 0.5), leaky_relu(0.2), dense(1.2, 0.5); parameterization=standard, width=64)',
   'serial(dense(1.1, 0.3), abrelu(-0.4, 1.3), dense(0.9, 0.1))',
+  'serial(dense(1.4, 0.2), erf, dense(1.4, 0.2), erf, dense(1.4))',
+  'serial(dense(1.5), erf(1.7, 0.6, 0.2), dense(1.5), relu, dense(1.5), sigmoid_like, dense(2))',
+  'serial(dense(1.1, 0.3), erf(2, 3, -1), dense(0.9), abs, dense(1.2); parameterization=standard, width=64)',
 ];
 
 describe('wasm kernel against the JS kernel, entry by entry', () => {
@@ -84,6 +87,22 @@ describe('wasm kernel against the JS kernel, entry by entry', () => {
       const X = awkwardRows(130, d, 9 + d, true).map((r, i) => r.map((v) => v * 2 ** (i % 3 === 0 ? -500 : i % 3 === 1 ? 500 : 0)));
       expect(worstWasmVsJs(arch, X, undefined)).toBeLessThanOrEqual(1e-13);
       expect(worstWasmVsJs(arch, X.slice(0, 70), X.slice(60))).toBeLessThanOrEqual(1e-13);
+    }
+  });
+
+  it('erf layers bit for bit on rows scaled by 2^−500, 2^−30, 2^30 and 2^150 (atan2 of tiny, huge and ±0 arguments), zero and antiparallel rows', () => {
+    for (const spec of ARCHS.slice(4)) {
+      const arch = parseArchitecture(spec);
+      const X = awkwardRows(130, 3, 21, true).map((r, i) => r.map((v) => v * 2 ** [-500, -30, 0, 30, 150][i % 5]));
+      for (const [x1, x2] of [[X, undefined], [X.slice(0, 70), X.slice(60)]] as const) {
+        const js = kernels(arch, x1, x2, { engine: 'js' }), wasm = kernels(arch, x1, x2, { engine: 'wasm' });
+        for (const k of ['nngp', 'ntk'] as const) {
+          const a = js[k]!.data, b = wasm[k]!.data;
+          let differ = 0;
+          for (let t = 0; t < a.length; t++) if (!Object.is(a[t], b[t])) differ++;
+          expect(differ).toBe(0);
+        }
+      }
     }
   });
 
@@ -244,12 +263,14 @@ describe('kernelsAsync default thread count (WASM_THREADING)', () => {
 });
 
 describe('engine selection', () => {
-  it('auto runs the wasm kernel for the ABReLU family and the JS kernel elsewhere, saying why', () => {
+  it('auto runs the wasm kernel for the ABReLU and erf families and the JS kernel elsewhere, saying why', () => {
     const X = randomRows(10, 3, 1);
     const r = kernels(stack(2, relu(), 1.4, 0.1), X);
     expect(r.engine.ran).toBe('wasm-simd');
     const e = kernels(parseArchitecture('serial(dense(1.3, 0.1), erf, dense(1.1, 0.4), relu, dense(1, 0.2))'), X);
-    expect(e.engine).toEqual({ ran: 'js', reason: expect.stringContaining('erf') });
+    expect(e.engine).toEqual({ ran: 'wasm-simd', reason: expect.stringContaining('erf') });
+    const g = kernels(parseArchitecture('serial(dense(1.3, 0.1), erf, dense(1.1, 0.4), gelu, dense(1, 0.2))'), X);
+    expect(g.engine).toEqual({ ran: 'js', reason: expect.stringContaining('activation gelu is outside') });
     expect(kernels(stack(2, relu(), 1.4, 0.1), X, undefined, { engine: 'js' }).engine.ran).toBe('js');
   });
 
