@@ -37,7 +37,7 @@
 // call) and emits one `if … end` block. Ops: f64x2/v128 ones of wasm-encoder.ts and
 // i64x2.shr_s/shr_u/sub/gt_s/all_true, v128.xor.
 
-import { type Code, V128 } from './wasm-encoder.ts';
+import { Code, encodeModule, I32, V128, wasmApi } from './wasm-encoder.ts';
 
 // fdlibm s_atan.c: atan(0.5), atan(1), atan(1.5), atan(inf) as high and low parts, and the
 // coefficients aT[0..10] of the odd polynomial
@@ -163,4 +163,56 @@ export function emitAtan2(c: Code, y: number, x: number, s: Atan2Scratch): void 
   c.op('end');
   // with y's sign bit
   c.get(y).get(s.out).f64x2(-0); select();
+}
+
+/** Pairs in matchesMathAtan2's probe. */
+const PROBE_PAIRS = 512;
+let probed: boolean | undefined;
+
+/**
+ * Whether emitAtan2 gives this runtime's Math.atan2 bit for bit on a fixed probe: ratios
+ * |y/x| from 2^−30 to 2^62 and around each of fdlibm's range boundaries, both signs, x = 0,
+ * ±Infinity. V8 computes Math.atan2 with fdlibm compiled from C++, where a compiler may fuse
+ * multiply-adds on some CPUs; where this is false the JS kernel's erf layers (Math.atan2)
+ * and the wasm kernel's could differ in the last bits, so the wasm kernel does not take erf.
+ * Computed once per process (a module of one loop over 512 pairs).
+ */
+export function matchesMathAtan2(): boolean {
+  if (probed === undefined) probed = atan2Probe(Math.atan2);
+  return probed;
+}
+
+/** Whether emitAtan2 gives `reference` bit for bit on matchesMathAtan2's probe (false without wasm SIMD). */
+export function atan2Probe(reference: (y: number, x: number) => number): boolean {
+  const api = wasmApi();
+  if (!api) return false;
+  const c = new Code([I32]);
+  const i = c.local(I32), y = c.local(V128), x = c.local(V128);
+  const s = atan2Scratch(c);
+  c.i32(0).set(i);
+  c.op('loop');
+  c.get(i).simd('v128.load').set(y);
+  c.get(i).simd('v128.load', 8 * PROBE_PAIRS).set(x);
+  c.get(i);
+  emitAtan2(c, y, x, s);
+  c.simd('v128.store', 16 * PROBE_PAIRS);
+  c.get(i).i32(16).op('i32.add').tee(i).get(0).op('i32.lt_u').op('br_if', 0);
+  c.op('end');
+  const bytes = encodeModule([{ name: 'atan2', code: c }], 1);
+  if (!api.validate(bytes)) return false;
+  const memory = new api.Memory({ initial: 1 });
+  const run = new api.Instance(new api.Module(bytes), { env: { memory } }).exports.atan2 as (end: number) => void;
+  const F = new Float64Array(memory.buffer, 0, 3 * PROBE_PAIRS);
+  let seed = 12345;
+  const u = () => { seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0; return seed / 2 ** 32; };
+  const bounds = [2 ** -27, 7 / 16, 11 / 16, 19 / 16, 39 / 16, 2 ** 60];
+  for (let k = 0; k < PROBE_PAIRS; k++) {
+    const ratio = k < 384 ? 2 ** (92 * u() - 30) : bounds[k % bounds.length] * (1 + (u() - 0.5) * 2 ** -40);
+    const xk = k % 97 === 0 ? 0 : k % 89 === 0 ? Infinity : (0.5 + u()) * 2 ** Math.floor(40 * u() - 20);
+    F[PROBE_PAIRS + k] = k % 3 === 0 ? -xk : xk;
+    F[k] = (k % 2 === 0 ? -1 : 1) * ratio * (xk === 0 || xk === Infinity ? 1 : xk);
+  }
+  run(8 * PROBE_PAIRS);
+  for (let k = 0; k < PROBE_PAIRS; k++) if (!Object.is(F[2 * PROBE_PAIRS + k], reference(F[k], F[PROBE_PAIRS + k]))) return false;
+  return true;
 }

@@ -25,7 +25,7 @@
 import { Code, encodeModule, F64, I32, V128, type WasmMemory, type WasmModule, wasmApi } from './wasm-encoder.ts';
 import { type KernelPlan, TILE, compileSource } from './codegen.ts';
 import { lit } from './activations.ts';
-import { atan2Scratch, emitAtan2 } from './wasm-atan2.ts';
+import { atan2Scratch, emitAtan2, matchesMathAtan2 } from './wasm-atan2.ts';
 
 // fdlibm's asin/acos constants, as in codegen.ts PREAMBLE (test/ntk/kernels-wasm.test.ts
 // checks the two kernels agree entry by entry)
@@ -237,6 +237,8 @@ export const MAX_WASM_BYTES = SHARED_MAX_PAGES * 65536;
 export function wasmUnsupported(plan: KernelPlan, N1: number, N2: number, threads = 1): string | null {
   const odd = plan.activations.find((a) => a.abrelu === undefined && a.erf === undefined);
   if (odd) return `activation ${odd.spec} is outside the ABReLU (relu, leaky_relu, abrelu, abs) and erf (erf, sigmoid_like) families`;
+  const erf = plan.activations.find((a) => a.erf !== undefined);
+  if (erf && !matchesMathAtan2()) return `activation ${erf.spec}: this runtime's Math.atan2 differs in the last bits from fdlibm's, which the wasm kernel computes`;
   if (layout(plan, N1, N2, threads).bytes > MAX_WASM_BYTES) return `inputs need more than ${MAX_WASM_BYTES} bytes of wasm memory`;
   if (!rowModule(plan.wantNtk, plan.parameterization === 'standard', threads > 1)) {
     return `this runtime has no WebAssembly SIMD${threads > 1 ? ' with shared memory' : ''}`;

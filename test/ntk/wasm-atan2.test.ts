@@ -235,3 +235,19 @@ describe('wasm f64x2 atan2 is Math.atan2 bit for bit', () => {
     expectBitIdentical(Y, X);
   });
 });
+
+describe('matchesMathAtan2 (the wasm kernel takes erf layers only where it holds)', () => {
+  it('holds on this runtime, whose Math.atan2 the tests above match bit for bit, and fails for an atan2 one ulp off anywhere in its probe', async () => {
+    const { matchesMathAtan2, atan2Probe } = await import('../../src/ntk/wasm-atan2.ts');
+    expect(matchesMathAtan2()).toBe(true);
+    expect(atan2Probe(Math.atan2)).toBe(true);
+    const ulpUp = (v: number) => { const b = new Float64Array([v]); new BigInt64Array(b.buffer)[0] += 1n; return b[0]; };
+    // one ulp off on one range of fdlibm's each (and on x = 0, x = ±Infinity), or only zero's sign
+    const ranges: Array<(y: number, x: number) => boolean> = [
+      (y, x) => Math.abs(y / x) < 7 / 16, (y, x) => Math.abs(y / x) >= 7 / 16 && Math.abs(y / x) < 11 / 16,
+      (y, x) => Math.abs(y / x) >= 11 / 16 && Math.abs(y / x) < 19 / 16, (y, x) => Math.abs(y / x) >= 19 / 16 && Math.abs(y / x) < 39 / 16,
+      (y, x) => Math.abs(y / x) >= 39 / 16 && Number.isFinite(x) && x !== 0, (_y, x) => x === 0, (_y, x) => !Number.isFinite(x),
+    ];
+    for (const off of ranges) expect(atan2Probe((y, x) => (off(y, x) ? ulpUp(Math.atan2(y, x)) : Math.atan2(y, x)))).toBe(false);
+  });
+});
