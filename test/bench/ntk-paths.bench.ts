@@ -9,7 +9,8 @@
 //     against the NumPy ReLU recursion in float64 and in float32 (both compute every pair; the
 //     compiled path has no symmetric Gram, NumPy's full-array form neither);
 //   - elementwise("erf(x)"): a formula whose dual the Gaussian engine finds in closed form,
-//     inside kernels() (the dual called per entry), against NumPy's closed-form erf dual;
+//     inside kernels() (the dual called per entry), against NumPy's closed-form erf dual; and
+//     the built-in 'erf' (the wasm f64x2 tile kernel where the runtime has wasm SIMD), the same;
 //   - elementwise("x*tanh(x)"): quadrature duals (tensor Gauss–Hermite of the orders our order
 //     study chose) inside kernels(), against the same rule vectorised over pairs in NumPy.
 // Goal (issue 16): ≥ 1.3× NumPy on one thread (stated for the Gram at N = 4000; these rows
@@ -149,10 +150,13 @@ async function erfRows(py: PyBaseline, numpy: string): Promise<void> {
     const W = [1.5, 1.5, 1.5], B = [0.5, 0.5, 0.5];
     for (const act of ['elementwise("erf(x)")', 'erf']) {
       const arch = parseArchitecture(`serial(dense(1.5, 0.5), ${act}, dense(1.5, 0.5), ${act}, dense(1.5, 0.5))`);
-      const how = act === 'erf' ? "the built-in 'erf' (its template inlined in the tile loop)" : "elementwise(\"erf(x)\") (the Gaussian engine's closed form, called per entry)";
+      const engine = kernels(arch, inputs(8)).engine.ran;
+      const how = act === 'erf'
+        ? `the built-in 'erf' (${engine === 'wasm-simd' ? 'the wasm f64x2 tile kernel' : 'its template inlined in the JS tile loop'})`
+        : "elementwise(\"erf(x)\") (the Gaussian engine's closed form, called per entry)";
       await compare({
         title: `NTK Gram, depth 2, ${how}, d = ${D}, N = ${n} (NNGP + NTK)`,
-        ours: { label: `kernels() f64, ${arch.activations[0].method}`, threads: 1, run: () => { const r = kernels(arch, X); return { nngp: r.nngp.data, ntk: r.ntk!.data }; } },
+        ours: { label: `kernels() f64, ${arch.activations[0].method}, ${engine} tiles`, threads: 1, run: () => { const r = kernels(arch, X); return { nngp: r.nngp.data, ntk: r.ntk!.data }; } },
         baseline: py.side(`NumPy ${numpy} closed-form erf dual, vectorised`, 'erf', { w_list: W, b_list: B }, true),
         rounds: 5, goal: GOAL,
         check: checkPair(n, 1e-12),
