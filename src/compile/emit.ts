@@ -307,7 +307,7 @@ const NTK_IDENTIFIERS = new Set([
   'Math', 'exp', 'log', 'sqrt', 'abs', 'sin', 'cos', 'tanh', 'asin', 'acos', 'atan2', 'min', 'max', 'pow', 'floor', 'PI',
   // codegen.ts: preamble constants and helpers, the kernels' arguments and locals
   'PI2_HI', 'PI2_LO', 'PI_HI', 'PI_LO', 'arccos', 'sqrt0', 'diag', 'rows', 'dual',
-  'X', 'X1', 'X2', 'N', 'N1', 'N2', 'D', 'D1', 'D2', 'R', 'R1', 'R2', 'NNGP', 'NTK', 'BLOCKS', 'nBlocks', 'sym', 'ROW',
+  'X', 'X1', 'X2', 'N', 'N1', 'N2', 'D', 'D1', 'D2', 'R', 'R1', 'R2', 'NNGP', 'NTK', 'BLOCKS', 'nBlocks', 'sym', 'ROW', 'TR',
   'EXT', 'EXTD', 'OUT', 'CW', 'CB', 'CN', 'CH', 'S', 'T', 'K', 'Kd', 'k', 'q', 'g', 'l', 'v', 'x', 'z', 's', 't',
   'a', 'c', 'i', 'j', 'o', 'r', 'm', 'nrm', 'base', 'bb', 'i0', 'i1', 'j0', 'j1', 'js', 'ib', 'jb', 'out', 'onDiag',
   'p', 'p0', 'p1', 'p2', 'p3', 'a0', 'a1', 'a2', 'a3', 's1', 's2', 'r1', 'r2', 'w2',

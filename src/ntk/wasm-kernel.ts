@@ -42,15 +42,17 @@ const QS = [-2.40339491173441421878e+00, 2.02094576023350569471e+00, -6.88283971
 const CONST_STRIDE = 10;
 
 /**
- * `row(pX, c0, c1, pX2, pD2, pR2, pD1, pR1, diag, d, stride, L, pC, pS, pT, invd)`:
+ * `row(pX, c0, c1, pX2, pD2, pR2, pD1, pR1, diag, d, stride, L, pC, pS, pT, invd, pTr, ti)`:
  * the tile row of x_i (at byte pX) against tile columns c0 ≤ c < c1 (pX2, pD2, pR2 point
  * at the tile's block of X2ᵀ, D2ᵀ, R2ᵀ; stride is their row length in bytes; pD1,
  * pR1 at row i's variances), leaving S (NNGP) and Θ (NTK) of the row in pS, pT; diag ≥ 0
- * is the tile column of the Gram diagonal entry (S = s_i exactly at every layer).
+ * is the tile column of the Gram diagonal entry (S = s_i exactly at every layer); pTr ≥ 0
+ * also writes the row into column ti of the transposed tile scratch at pTr (S, then Θ TILE²
+ * entries on), for the mirror tile of a Gram matrix.
  */
 function rowCode(wantNtk: boolean, std: boolean): Code {
-  const c = new Code([I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, F64]);
-  const [pX, c0, c1, pX2, pD2, pR2, pD1, pR1, diag, d, stride, L, pC, pS, pT, invd] = c.params.map((_, k) => k);
+  const c = new Code([I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, F64, I32, I32]);
+  const [pX, c0, c1, pX2, pD2, pR2, pD1, pR1, diag, d, stride, L, pC, pS, pT, invd, pTr, ti] = c.params.map((_, k) => k);
   const i32 = () => c.local(I32), v128 = () => c.local(V128);
   const cb = i32(), end = i32(), k = i32(), px = i32(), p2 = i32(), l = i32(), pl = i32();
   const accs = [v128(), v128(), v128(), v128()], g = v128(), v = v128(), w0 = v128(), b0 = v128(), n0 = v128(), h0 = v128(), vinvd = v128();
@@ -204,6 +206,17 @@ function rowCode(wantNtk: boolean, std: boolean): Code {
   c.get(diag).i32(0).op('i32.ge_s').op('if');
   c.get(pS).get(diag).i32(3).op('i32.shl').op('i32.add').get(pD1).mem('f64.load').mem('f64.store');
   c.op('end');
+  // pTr ≥ 0: the row also into column ti of the transposed tile scratch (S at pTr, Θ TILE² entries on)
+  c.get(pTr).i32(0).op('i32.ge_s').op('if');
+  c.get(pTr).get(ti).i32(3).op('i32.shl').op('i32.add').get(c0).i32(8 * TILE).op('i32.mul').op('i32.add').set(px);
+  c.get(c0).i32(3).op('i32.shl').set(cb);
+  c.op('loop');
+  c.get(px).get(pS).get(cb).op('i32.add').mem('f64.load').mem('f64.store');
+  if (wantNtk) c.get(px).get(pT).get(cb).op('i32.add').mem('f64.load').mem('f64.store', 8 * TILE * TILE);
+  c.get(px).i32(8 * TILE).op('i32.add').set(px);
+  c.get(cb).i32(8).op('i32.add').tee(cb).get(end).op('i32.lt_s').op('br_if', 0);
+  c.op('end');
+  c.op('end');
   return c;
 }
 
@@ -255,6 +268,8 @@ interface Layout {
   readonly D1: number; readonly R1: number; readonly C: number;
   /** S and Θ of thread t at ST + 16·TP·t and ST + 16·TP·t + 8·TP */
   readonly ST: number;
+  /** the transposed tile scratch of thread t (S, then Θ: 2·TILE² entries) at TR + 16·TILE²·t */
+  readonly TR: number;
   readonly bytes: number;
 }
 
@@ -265,7 +280,8 @@ function layout(plan: KernelPlan, N1: number, N2: number, threads: number): Layo
   const take = (n: number) => { const p = at; at += 8 * (n + (n & 1)); return p; };
   const X1 = take(N1 * d), X2 = take(tiles * d * TP), D2 = take(tiles * L * TP), R2 = take(tiles * L * TP);
   const D1 = take(N1 * DS), R1 = take(N1 * DS), C = take(CONST_STRIDE * DS), ST = take(2 * TP * Math.max(1, threads));
-  return { X1, X2, D2, R2, D1, R1, C, ST, bytes: at };
+  const TR = take(2 * TILE * TILE * Math.max(1, threads));
+  return { X1, X2, D2, R2, D1, R1, C, ST, TR, bytes: at };
 }
 
 /** Writes the inputs, variances and constants of a call into the memory F at the layout's places. */
@@ -296,7 +312,7 @@ function fill(F: Float64Array, lay: Layout, plan: KernelPlan, X1: Float64Array, 
 }
 
 type RowFn = (pX: number, c0: number, c1: number, pX2: number, pD2: number, pR2: number, pD1: number, pR1: number,
-  diag: number, d: number, stride: number, L: number, pC: number, pS: number, pT: number, invd: number) => void;
+  diag: number, d: number, stride: number, L: number, pC: number, pS: number, pT: number, invd: number, pTr: number, ti: number) => void;
 
 /**
  * The block driver's arguments: the wasm `row` export, the byte offsets of a call's
@@ -304,7 +320,7 @@ type RowFn = (pX: number, c0: number, c1: number, pX2: number, pD2: number, pR2:
  * OUT over this thread's S and Θ (S at 0, Θ at TP), the outputs, the sizes, and the row
  * blocks to run (BLOCKS[0..nBlocks)), with ROW a scratch of 2·TILE² entries.
  */
-type DriverFn = (row: RowFn, X1: number, X2: number, D1: number, R1: number, D2: number, R2: number, C: number, S: number, T: number,
+type DriverFn = (row: RowFn, X1: number, X2: number, D1: number, R1: number, D2: number, R2: number, C: number, S: number, T: number, TR: number,
   OUT: Float64Array, NNGP: Float64Array, NTK: Float64Array | null, N1: number, N2: number, sym: boolean,
   BLOCKS: Int32Array, nBlocks: number, ROW: Float64Array) => void;
 
@@ -315,14 +331,15 @@ type DriverFn = (row: RowFn, X1: number, X2: number, D1: number, R1: number, D2:
  * kernel's tiling (TILE×TILE tiles, only j ≥ i for a Gram matrix) it calls the wasm `row`
  * (EXT) for each row of a tile and copies the row's S and Θ out of wasm memory (OUT): into
  * the row, and for a Gram matrix into the mirror, directly inside a diagonal tile, else
- * through the transposed scratch ROW, written to the mirror tile row by row once the tile
- * is done. Only numbers of the plan (d, L and their byte strides) are literals in it.
+ * through the transposed tile scratch that the wasm `row` fills in this thread's memory (TR,
+ * viewed as ROW), written to the mirror tile row by row once the tile is done. Only numbers
+ * of the plan (d, L and their byte strides) are literals in it.
  */
 export function driverSource(plan: KernelPlan): string {
   const { d, depth: L } = plan;
   const DS = L + 1, TT = TILE * TILE;
   return [
-    'return function rows(EXT, X1, X2, D1, R1, D2, R2, CW, S, T, OUT, NNGP, NTK, N1, N2, sym, BLOCKS, nBlocks, ROW) {',
+    'return function rows(EXT, X1, X2, D1, R1, D2, R2, CW, S, T, TR, OUT, NNGP, NTK, N1, N2, sym, BLOCKS, nBlocks, ROW) {',
     'for (let bb = 0; bb < nBlocks; bb++) {',
     `const i0 = BLOCKS[bb], i1 = Math.min(i0 + ${TILE}, N1);`,
     `for (let j0 = sym ? i0 : 0; j0 < N2; j0 += ${TILE}) {`,
@@ -331,16 +348,13 @@ export function driverSource(plan: KernelPlan): string {
     `const p0 = X2 + t * ${8 * d * TP}, p1 = D2 + t * ${8 * L * TP}, p2 = R2 + t * ${8 * L * TP};`,
     'for (let i = i0; i < i1; i++) {',
     'const js = onDiag ? i - j0 : 0;',
-    `EXT(X1 + i * ${8 * d}, js, m, p0, p1, p2, D1 + i * ${8 * DS}, R1 + i * ${8 * DS}, onDiag ? js : -1, ${d}, ${8 * TP}, ${L}, CW, S, T, ${lit(1 / d)});`,
+    `EXT(X1 + i * ${8 * d}, js, m, p0, p1, p2, D1 + i * ${8 * DS}, R1 + i * ${8 * DS}, onDiag ? js : -1, ${d}, ${8 * TP}, ${L}, CW, S, T, ${lit(1 / d)}, sym && !onDiag ? TR : -1, i - i0);`,
     'const out = i * N2 + j0;',
     'for (let c = js; c < m; c++) NNGP[out + c] = OUT[c];',
     `if (NTK) { for (let c = js; c < m; c++) NTK[out + c] = OUT[${TP} + c]; }`,
     'if (onDiag) {',
     'for (let c = js; c < m; c++) NNGP[(j0 + c) * N2 + i] = OUT[c];',
     `if (NTK) { for (let c = js; c < m; c++) NTK[(j0 + c) * N2 + i] = OUT[${TP} + c]; }`,
-    '} else if (sym) {',
-    `for (let c = 0; c < m; c++) ROW[i - i0 + c * ${TILE}] = OUT[c];`,
-    `if (NTK) { for (let c = 0; c < m; c++) ROW[${TT} + i - i0 + c * ${TILE}] = OUT[${TP} + c]; }`,
     '}',
     '}',
     'if (sym && !onDiag) {',
@@ -359,7 +373,7 @@ export function driverSource(plan: KernelPlan): string {
 /** The driver's offset arguments X1, X2, D1, R1, D2, R2, C, S, T for `thread` (each thread has its own S and Θ). */
 function driverOffsets(lay: Layout, thread: number): number[] {
   const S = lay.ST + 16 * TP * thread;
-  return [lay.X1, lay.X2, lay.D1, lay.R1, lay.D2, lay.R2, lay.C, S, S + 8 * TP];
+  return [lay.X1, lay.X2, lay.D1, lay.R1, lay.D2, lay.R2, lay.C, S, S + 8 * TP, lay.TR + 16 * TILE * TILE * thread];
 }
 
 /**
@@ -376,12 +390,12 @@ if (fn.wasmInstance !== m.instance) {
   fn.wasmRow = new WebAssembly.Instance(m.module, { env: { memory: m.memory } }).exports.row;
   fn.wasmInstance = m.instance;
 }
-const a = m.offsets, OUT = new Float64Array(m.memory.buffer, a[7], ${2 * TP}), ROW = new Float64Array(${2 * TILE * TILE});
+const a = m.offsets, OUT = new Float64Array(m.memory.buffer, a[7], ${2 * TP}), ROW = new Float64Array(m.memory.buffer, a[9], ${2 * TILE * TILE});
 const NNGP = new Float64Array(m.NNGP), NTK = m.NTK ? new Float64Array(m.NTK) : null;
 const counter = new Int32Array(m.counter), order = new Int32Array(m.order), one = new Int32Array(1);
 for (let k = Atomics.add(counter, 0, 1); k < order.length; k = Atomics.add(counter, 0, 1)) {
   one[0] = order[k];
-  fn(fn.wasmRow, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], OUT, NNGP, NTK, m.N1, m.N2, m.sym, one, 1, ROW);
+  fn(fn.wasmRow, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], OUT, NNGP, NTK, m.N1, m.N2, m.sym, one, 1, ROW);
 }`;
 
 /** Largest wasm memory kept between calls (bytes): the inputs' copies, O((N1 + N2)·(d + L)). */
@@ -438,10 +452,10 @@ export function wasmRows(
   try {
     const { memory, row } = inst;
     fill(new Float64Array(memory.buffer), lay, plan, X1, X2, N2, D1, R1, D2, R2);
-    const [pX1, pX2, pD1, pR1, pD2, pR2, pC, pS, pT] = driverOffsets(lay, 0);
+    const [pX1, pX2, pD1, pR1, pD2, pR2, pC, pS, pT, pTr] = driverOffsets(lay, 0);
     const blocks = Int32Array.from({ length: Math.ceil(N1 / TILE) }, (_, b) => b * TILE);
-    driver(row, pX1, pX2, pD1, pR1, pD2, pR2, pC, pS, pT, new Float64Array(memory.buffer, pS, 2 * TP), NNGP, NTK, N1, N2, sym,
-      blocks, blocks.length, new Float64Array(2 * TILE * TILE));
+    driver(row, pX1, pX2, pD1, pR1, pD2, pR2, pC, pS, pT, pTr, new Float64Array(memory.buffer, pS, 2 * TP), NNGP, NTK, N1, N2, sym,
+      blocks, blocks.length, new Float64Array(memory.buffer, pTr, 2 * TILE * TILE));
   } finally {
     inst.busy = false;
   }
@@ -476,11 +490,11 @@ export async function wasmRowsThreaded(
       order: order.buffer, counter: counter.buffer, NNGP: NNGP.buffer, NTK: NTK ? NTK.buffer : null,
     }));
     try {
-      const [pX1, pX2, pD1, pR1, pD2, pR2, pC, pS, pT] = driverOffsets(lay, 0);
-      const OUT = new Float64Array(memory.buffer, pS, 2 * TP), ROW = new Float64Array(2 * TILE * TILE), one = new Int32Array(1);
+      const [pX1, pX2, pD1, pR1, pD2, pR2, pC, pS, pT, pTr] = driverOffsets(lay, 0);
+      const OUT = new Float64Array(memory.buffer, pS, 2 * TP), ROW = new Float64Array(memory.buffer, pTr, 2 * TILE * TILE), one = new Int32Array(1);
       for (let k = Atomics.add(counter, 0, 1); k < order.length; k = Atomics.add(counter, 0, 1)) {
         one[0] = order[k];
-        driver(row, pX1, pX2, pD1, pR1, pD2, pR2, pC, pS, pT, OUT, NNGP, NTK, N1, N2, sym, one, 1, ROW);
+        driver(row, pX1, pX2, pD1, pR1, pD2, pR2, pC, pS, pT, pTr, OUT, NNGP, NTK, N1, N2, sym, one, 1, ROW);
       }
     } finally {
       await Promise.allSettled(jobs);
