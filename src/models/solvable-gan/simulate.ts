@@ -163,8 +163,16 @@ interface PassCoefficients {
   rho: Float64Array;
 }
 
+// The sums of the last d = 1 pass: ‖w′‖², ‖V′‖², Uᵀw′, V′ᵀw′. Module variables rather than
+// stores into `acc` after the loop: V8 compiles a pass's loop on the stack (OSR) during its first
+// calls, before the code after the loop has ever run, and a typed-array store there has no type
+// feedback yet, so that code deoptimised at every exit, about 650–1350 times in each of the first
+// three 4000-step runs at n = 10^4 (--trace-deopt). A module variable's store needs no feedback.
+// passGeneral returns ‖w′‖² for the same reason.
+let d1NormW = 0, d1NormV = 0, d1UW = 0, d1VW = 0;
+
 function passD1(n: number, w: Float64Array, V: Float64Array, U: Float64Array, x: Float64Array, off2: number,
-  c: PassCoefficients, acc: Float64Array): void {
+  c: PassCoefficients): void {
   const aW = c.aW, aV = c.aV[0], kw = c.kw * aW, k1 = c.k1, k2 = c.k2, cu = c.cu[0], cv = c.cv[0] * aV;
   const g = c.g[0] * aW, gv = aV * (1 - c.g[0] * c.rho[0]);
   let nw = 0, nv = 0, uw = 0, vw = 0;
@@ -179,12 +187,12 @@ function passD1(n: number, w: Float64Array, V: Float64Array, U: Float64Array, x:
     uw += u * wn;
     vw += vn * wn;
   }
-  acc[0] = nw; acc[3] = nv; acc[4] = uw; acc[5] = vw;
+  d1NormW = nw; d1NormV = nv; d1UW = uw; d1VW = vw;
 }
 
 /** passD1 for 'projected' noise (x2 = x1, k2 = 0): the same sums without the x2 term. */
 function passD1Projected(n: number, w: Float64Array, V: Float64Array, U: Float64Array, x: Float64Array,
-  c: PassCoefficients, acc: Float64Array): void {
+  c: PassCoefficients): void {
   const aW = c.aW, aV = c.aV[0], kw = c.kw * aW, k1 = c.k1, cu = c.cu[0], cv = c.cv[0] * aV;
   const g = c.g[0] * aW, gv = aV * (1 - c.g[0] * c.rho[0]);
   let nw = 0, nv = 0, uw = 0, vw = 0;
@@ -199,7 +207,7 @@ function passD1Projected(n: number, w: Float64Array, V: Float64Array, U: Float64
     uw += u * wn;
     vw += vn * wn;
   }
-  acc[0] = nw; acc[3] = nv; acc[4] = uw; acc[5] = vw;
+  d1NormW = nw; d1NormV = nv; d1UW = uw; d1VW = vw;
 }
 
 function passD2(n: number, w: Float64Array, V: Float64Array, U: Float64Array, x: Float64Array, off2: number,
@@ -228,8 +236,9 @@ function passD2(n: number, w: Float64Array, V: Float64Array, U: Float64Array, x:
   acc[3] = nv0; acc[4] = nv1; acc[5] = uw0; acc[6] = uw1; acc[7] = vw0; acc[8] = vw1;
 }
 
+/** The pass for any d; returns ‖w′‖² (the other sums go into acc). */
 function passGeneral(n: number, d: number, w: Float64Array, V: Float64Array, U: Float64Array, x: Float64Array, off2: number,
-  c: PassCoefficients, acc: Float64Array, vRow: Float64Array): void {
+  c: PassCoefficients, acc: Float64Array, vRow: Float64Array): number {
   const { aW, aV, kw, k1, k2, cu, cv, g, rho } = c;
   acc.fill(0);
   let nw = 0;
@@ -253,7 +262,7 @@ function passGeneral(n: number, d: number, w: Float64Array, V: Float64Array, U: 
     w[i] = wn;
     nw += wn * wn;
   }
-  acc[0] = nw;
+  return nw;
 }
 
 // ------------------------------------------------------------------ simulator
@@ -406,10 +415,11 @@ export function simulateSgd(spec: SolvableGanSpec, init: Overlaps, opts: Simulat
       coef.rho[l] = oja ? r[l] : 0;
     }
     if (d === 1) {
-      if (projected) passD1Projected(n, w, V, U, cur, coef, acc);
-      else passD1(n, w, V, U, cur, off2, coef, acc);
+      if (projected) passD1Projected(n, w, V, U, cur, coef);
+      else passD1(n, w, V, U, cur, off2, coef);
+      acc[0] = d1NormW; acc[3] = d1NormV; acc[4] = d1UW; acc[5] = d1VW;
     } else if (d === 2) passD2(n, w, V, U, cur, off2, coef, acc);
-    else passGeneral(n, d, w, V, U, cur, off2, coef, acc, vRow);
+    else acc[0] = passGeneral(n, d, w, V, U, cur, off2, coef, acc, vRow);
     // The next step's noise, in stream order, with its projections on the stored w′.
     acc[1] = stepRng.fillNormalDot(nxt, 0, w);
     acc[2] = projected ? acc[1] : stepRng.fillNormalDot(nxt, n, w);
