@@ -10,7 +10,8 @@
 //
 // The module is fixed: one of eight byte strings (NTK or not, NTK or standard
 // parameterization, ordinary or shared memory) built by this file from wasm-encoder.ts's
-// opcode tables. The architecture's numbers (W², b², fan-ins, the activations' H and F),
+// opcode tables. The architecture's numbers (W², b², fan-ins, each activation's kind and
+// constants: H and F of the ABReLU family, B2, B2x2, KA, C2, KD of the erf family),
 // the inputs and the per-row variances enter as data in its memory, never as code:
 // there is no source text, so nothing a user writes can become code here. The JS around
 // it, the block driver (driverSource), is generated from fixed templates and the plan's
@@ -19,8 +20,9 @@
 // Memory layout (f64 entries): X1 (N1·d, row-major) | X2, D2, R2 transposed tile by tile
 // (for each TILE columns: d, resp. L, rows of TILE + 8 entries, so that the spare lanes
 // of an eight-column group past the last column read padding, and a tile's rows lie
-// together) | D1, R1 (N1·(L+1), as prepare computes them) | constants (6 per dense
-// layer) | each thread's S and Θ of its tile row (TILE + 8 each).
+// together) | D1, R1 (N1·(L+1), as prepare computes them) | constants (CONST_STRIDE per
+// dense layer) | each thread's S and Θ of its tile row (TILE + 8 each) | each thread's
+// transposed tile scratch for the mirror tile of a Gram matrix (S, then Θ: TILE² each).
 
 import { Code, encodeModule, F64, I32, V128, type WasmMemory, type WasmModule, wasmApi } from './wasm-encoder.ts';
 import { type KernelPlan, TILE, compileSource } from './codegen.ts';
@@ -250,12 +252,12 @@ export const MAX_WASM_BYTES = SHARED_MAX_PAGES * 65536;
 export function wasmUnsupported(plan: KernelPlan, N1: number, N2: number, threads = 1): string | null {
   const odd = plan.activations.find((a) => a.abrelu === undefined && a.erf === undefined);
   if (odd) return `activation ${odd.spec} is outside the ABReLU (relu, leaky_relu, abrelu, abs) and erf (erf, sigmoid_like) families`;
-  const erf = plan.activations.find((a) => a.erf !== undefined);
-  if (erf && !matchesMathAtan2()) return `activation ${erf.spec}: this runtime's Math.atan2 differs in the last bits from fdlibm's, which the wasm kernel computes`;
   if (layout(plan, N1, N2, threads).bytes > MAX_WASM_BYTES) return `inputs need more than ${MAX_WASM_BYTES} bytes of wasm memory`;
   if (!rowModule(plan.wantNtk, plan.parameterization === 'standard', threads > 1)) {
     return `this runtime has no WebAssembly SIMD${threads > 1 ? ' with shared memory' : ''}`;
   }
+  const erf = plan.activations.find((a) => a.erf !== undefined);
+  if (erf && !matchesMathAtan2()) return `activation ${erf.spec}: this runtime's Math.atan2 differs in the last bits from fdlibm's, which the wasm kernel computes`;
   return null;
 }
 
@@ -318,7 +320,8 @@ type RowFn = (pX: number, c0: number, c1: number, pX2: number, pD2: number, pR2:
  * The block driver's arguments: the wasm `row` export, the byte offsets of a call's
  * memory layout and of this thread's S and Θ (`offsets`, in the order of `driverOffsets`),
  * OUT over this thread's S and Θ (S at 0, Θ at TP), the outputs, the sizes, and the row
- * blocks to run (BLOCKS[0..nBlocks)), with ROW a scratch of 2·TILE² entries.
+ * blocks to run (BLOCKS[0..nBlocks)), with ROW the view of this thread's transposed tile
+ * scratch at TR (2·TILE² entries), which the wasm `row` fills.
  */
 type DriverFn = (row: RowFn, X1: number, X2: number, D1: number, R1: number, D2: number, R2: number, C: number, S: number, T: number, TR: number,
   OUT: Float64Array, NNGP: Float64Array, NTK: Float64Array | null, N1: number, N2: number, sym: boolean,
@@ -370,7 +373,7 @@ export function driverSource(plan: KernelPlan): string {
   ].join('\n');
 }
 
-/** The driver's offset arguments X1, X2, D1, R1, D2, R2, C, S, T for `thread` (each thread has its own S and Θ). */
+/** The driver's offset arguments X1, X2, D1, R1, D2, R2, C, S, T, TR for `thread` (each thread has its own S, Θ and transposed scratch). */
 function driverOffsets(lay: Layout, thread: number): number[] {
   const S = lay.ST + 16 * TP * thread;
   return [lay.X1, lay.X2, lay.D1, lay.R1, lay.D2, lay.R2, lay.C, S, S + 8 * TP, lay.TR + 16 * TILE * TILE * thread];
