@@ -131,6 +131,17 @@ export function bigRatioToNumber(n: bigint, d: bigint): number {
   if (n === 0n) return 0;
   const neg = n < 0n;
   const N = neg ? -n : n;
+  if (N << 1022n < d) {
+    // below 2^−1022 the result is a multiple of 2^−1074 with fewer than 53 bits: round the
+    // quotient in those units once (to nearest, ties to even) and scale exactly; rounding to
+    // 53 bits first and then to the subnormal grid would round twice
+    const top = N << 1074n;
+    let q = top / d;
+    const twice = 2n * (top - q * d);
+    if (twice > d || (twice === d && (q & 1n) === 1n)) q += 1n;
+    const r = Number(q) * Number.MIN_VALUE;
+    return neg ? -r : r;
+  }
   const s = 65 - (bigBitLength(N) - bigBitLength(d));
   const top = s >= 0 ? N << BigInt(s) : N;
   const bottom = s >= 0 ? d : d << BigInt(-s);
