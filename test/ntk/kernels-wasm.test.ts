@@ -34,7 +34,7 @@ function awkwardRows(n: number, d: number, seed: number, zeros: boolean): number
   return rows;
 }
 
-/** Largest relative difference of the wasm kernel's entries from the JS kernel's (0 where both are 0). */
+/** Largest relative difference of the wasm kernel's entries from the JS kernel's (0 where the bits agree, NaN for zeros of other signs). */
 function worstWasmVsJs(arch: Architecture, x1: number[][], x2: number[][] | undefined, get?: ('nngp' | 'ntk')[]): number {
   const js = kernels(arch, x1, x2, { engine: 'js', ...(get ? { get } : {}) });
   const wasm = kernels(arch, x1, x2, { engine: 'wasm', ...(get ? { get } : {}) });
@@ -49,10 +49,22 @@ function worstWasmVsJs(arch: Architecture, x1: number[][], x2: number[][] | unde
     for (let t = 0; t < a.data.length; t++) {
       const u = a.data[t], v = b.data[t];
       expect(Number.isFinite(v)).toBe(true);
-      worst = Math.max(worst, u === v ? 0 : Math.abs(u - v) / Math.abs(u));
+      worst = Math.max(worst, Object.is(u, v) ? 0 : Math.abs(u - v) / Math.abs(u)); // ±0 apart: NaN
     }
   }
   return worst;
+}
+
+/** Entries of NNGP and NTK whose bits differ between the JS and the wasm kernel (infinities and NaN included). */
+function bitDifferences(arch: Architecture, x1: number[][], x2: number[][] | undefined): number {
+  const js = kernels(arch, x1, x2, { engine: 'js' }), wasm = kernels(arch, x1, x2, { engine: 'wasm' });
+  expect(wasm.engine.ran).toBe('wasm-simd');
+  let differ = 0;
+  for (const k of ['nngp', 'ntk'] as const) {
+    const a = js[k]!.data, b = wasm[k]!.data;
+    for (let t = 0; t < a.length; t++) if (!Object.is(a[t], b[t])) differ++;
+  }
+  return differ;
 }
 
 const ARCHS = [
@@ -96,13 +108,7 @@ describe('wasm kernel against the JS kernel, entry by entry', () => {
       const arch = parseArchitecture(spec);
       const X = awkwardRows(130, 3, 21, true).map((r, i) => r.map((v) => v * 2 ** [-500, -30, 0, 30, 150][i % 5]));
       for (const [x1, x2] of [[X, undefined], [X.slice(0, 70), X.slice(60)]] as const) {
-        const js = kernels(arch, x1, x2, { engine: 'js' }), wasm = kernels(arch, x1, x2, { engine: 'wasm' });
-        for (const k of ['nngp', 'ntk'] as const) {
-          const a = js[k]!.data, b = wasm[k]!.data;
-          let differ = 0;
-          for (let t = 0; t < a.length; t++) if (!Object.is(a[t], b[t])) differ++;
-          expect(differ).toBe(0);
-        }
+        expect(bitDifferences(arch, x1, x2)).toBe(0);
       }
     }
   });
@@ -128,13 +134,7 @@ describe('wasm kernel against the JS kernel, entry by entry', () => {
         ...pairs.map(([, q]) => q.map((v) => -v)), ...pairs.map(([r]) => r.map((v) => 3 * v))];
       for (const [x1, x2] of [[rows, undefined], [rows.slice(0, 30), rows.slice(30)]] as const) {
         const arch = parseArchitecture(spec);
-        const js = kernels(arch, x1, x2, { engine: 'js' }), wasm = kernels(arch, x1, x2, { engine: 'wasm' });
-        for (const k of ['nngp', 'ntk'] as const) {
-          const a = js[k]!.data, b = wasm[k]!.data;
-          let differ = 0;
-          for (let t = 0; t < a.length; t++) if (!Object.is(a[t], b[t])) differ++;
-          expect(differ).toBe(0);
-        }
+        expect(bitDifferences(arch, x1, x2)).toBe(0);
       }
     }
   });
