@@ -9,6 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { Code, encodeModule, I32, V128, wasmApi } from '../../src/ntk/wasm-encoder.ts';
 import { atan2Scratch, emitAtan2 } from '../../src/ntk/wasm-atan2.ts';
+import { Rng } from '../../src/numeric/index.ts';
 
 /** Pairs per call of the wasm function (its memory holds Y, X and the result of one chunk). */
 const CHUNK = 1 << 16;
@@ -71,16 +72,10 @@ function expectBitIdentical(Y: Float64Array, X: Float64Array): void {
   expect(m.count).toBe(0);
 }
 
-/** mulberry32: a fixed-seed stream of 32-bit words. */
+/** A fixed-seed stream of 32-bit words (the project's xoshiro128** generator). */
 function words(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
+  const rng = new Rng(seed >>> 0);
+  return () => rng.nextUint32();
 }
 
 const bitsView = new DataView(new ArrayBuffer(8));
